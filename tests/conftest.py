@@ -1,0 +1,62 @@
+"""Suite-wide setup: two logical CPUs, hypothesis profiles, seeds, execution modes.
+
+Hypothesis profile by the ``TFTRAIN_HYPOTHESIS_PROFILE`` environment variable:
+``ci`` (derandomized, bounded, the default when ``CI`` is set) or ``dev`` (more
+examples, the default otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Two logical CPU devices, so MirroredStrategy tests have two replicas. This
+# must run before TensorFlow initialises its devices.
+_cpus = tf.config.list_physical_devices("CPU")
+tf.config.set_logical_device_configuration(
+    _cpus[0], [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
+)
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=25,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "dev",
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(
+    os.environ.get("TFTRAIN_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+)
+
+
+@pytest.fixture(autouse=True)
+def _seeded() -> None:
+    """Every test starts from the same seeds."""
+    keras.utils.set_random_seed(0)  # seeds Python's random, NumPy and TensorFlow
+
+
+@pytest.fixture(params=["eager", "function"])
+def run(request):
+    """Runs a callable eagerly or inside a ``tf.function``: ``run(fn, *args)``."""
+    if request.param == "eager":
+        return lambda fn, *args, **kwargs: fn(*args, **kwargs)
+    return lambda fn, *args, **kwargs: tf.function(fn)(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def two_replicas() -> tf.distribute.MirroredStrategy:
+    """A ``MirroredStrategy`` over the two logical CPU devices."""
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
