@@ -14,6 +14,27 @@ Example:
 
 __version__ = "0.1.0"
 
-from tftrain import schedules  # noqa: E402
+from tftrain import (  # noqa: E402
+    activations,
+    config,
+    data,
+    ema,
+    losses,
+    models,
+    optimizers,
+    schedules,
+    training,
+)
 
-__all__ = ["__version__", "schedules"]
+__all__ = [
+    "__version__",
+    "activations",
+    "config",
+    "data",
+    "ema",
+    "losses",
+    "models",
+    "optimizers",
+    "schedules",
+    "training",
+]

@@ -1,0 +1,1 @@
+"""tftrain.activations (being built)."""

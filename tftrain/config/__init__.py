@@ -1,0 +1,1 @@
+"""tftrain.config (being built)."""

@@ -1,0 +1,1 @@
+"""tftrain.data (being built)."""

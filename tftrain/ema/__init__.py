@@ -1,0 +1,1 @@
+"""tftrain.ema (being built)."""

@@ -1,0 +1,1 @@
+"""tftrain.losses (being built)."""

@@ -1,0 +1,1 @@
+"""tftrain.models (being built)."""

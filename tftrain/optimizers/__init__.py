@@ -1,0 +1,1 @@
+"""tftrain.optimizers (being built)."""

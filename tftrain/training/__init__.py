@@ -1,0 +1,1 @@
+"""tftrain.training (being built)."""
