@@ -11,6 +11,7 @@ Example:
     >>> assert_close(tf.constant(1.0, tf.float16), 1.0005)
 """
 
+from tftrain.testing._activation_check import check_activation
 from tftrain.testing._assertions import TOLERANCES, assert_close, tolerance
 from tftrain.testing._report import CheckReport, Finding, PropertyCheckError
 from tftrain.testing._schedule_check import check_schedule
@@ -21,6 +22,7 @@ __all__ = [
     "Finding",
     "PropertyCheckError",
     "assert_close",
+    "check_activation",
     "check_schedule",
     "tolerance",
 ]
