@@ -121,9 +121,11 @@ class PropertyRun:
 
 
 def _raised(error: BaseException) -> str:
-    """``TypeName: first line of the message`` (TF messages run on for pages)."""
-    text = str(error).strip().splitlines()
-    first = text[0] if text else ""
+    """``TypeName: the telling line of the message`` (TF messages run on for pages)."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    if first == "in user code:" and len(lines) > 1:  # a tf.function error: the cause is last
+        first = lines[-1]
     if len(first) > 300:
         first = first[:297] + "..."
     return f"raised {type(error).__name__}: {first}"
