@@ -13,6 +13,7 @@ Example:
 
 from tftrain.testing._activation_check import check_activation
 from tftrain.testing._assertions import TOLERANCES, assert_close, tolerance
+from tftrain.testing._loss_check import check_loss
 from tftrain.testing._report import CheckReport, Finding, PropertyCheckError
 from tftrain.testing._schedule_check import check_schedule
 
@@ -23,6 +24,7 @@ __all__ = [
     "PropertyCheckError",
     "assert_close",
     "check_activation",
+    "check_loss",
     "check_schedule",
     "tolerance",
 ]
