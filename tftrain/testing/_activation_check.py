@@ -155,8 +155,9 @@ def check_activation(
         cases = [tf.constant(grid, d) for d in dtypes]
         for x in extra:
             if x.dtype.is_floating:
-                keep = tf.math.is_finite(x) & (x >= low) & (x <= high)
-                cases.append(tf.boolean_mask(x, keep))
+                flat = tf.reshape(x, [-1])
+                keep = tf.math.is_finite(flat) & (flat >= low) & (flat <= high)
+                cases.append(tf.boolean_mask(flat, keep))
         for x in cases:
             f = _variant(fn, x.dtype.name)
             y = call(describe(x), f, x)
@@ -239,10 +240,11 @@ def check_activation(
         for how, other in rebuilt:
             compare(f"after {how}", _variant(fn, "float32"), _variant(other, "float32"), 1.0)
 
-    run.check("keeps dtype and shape", keeps_dtype_and_shape)
-    run.check("finite in range", finite_in_range)
-    run.check("gradient matches numerical", gradient_matches)
-    run.check("traces once", traces_once)
-    run.check("compiles with XLA", xla)
-    run.check("serializes by name", serializes)
-    return run.finish()
+    with run:
+        run.check("keeps dtype and shape", keeps_dtype_and_shape)
+        run.check("finite in range", finite_in_range)
+        run.check("gradient matches numerical", gradient_matches)
+        run.check("traces once", traces_once)
+        run.check("compiles with XLA", xla)
+        run.check("serializes by name", serializes)
+        return run.finish()

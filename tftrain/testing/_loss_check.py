@@ -420,11 +420,12 @@ def check_loss(
                     got=f"{_short(values[i])}",
                 )
 
-    run.check("one loss per example", one_per_example)
-    run.check("finite and non-negative", finite_non_negative)
-    run.check("float32 for low-precision inputs", float32_low_precision)
-    run.check("minimal at the target", minimal_at_target)
-    run.check("reductions consistent", reductions)
-    run.check("no silent (B,) vs (B, 1) broadcasting", no_broadcasting)
-    run.check("gradient finite", gradient_finite)
-    return run.finish()
+    with run:
+        run.check("one loss per example", one_per_example)
+        run.check("finite and non-negative", finite_non_negative)
+        run.check("float32 for low-precision inputs", float32_low_precision)
+        run.check("minimal at the target", minimal_at_target)
+        run.check("reductions consistent", reductions)
+        run.check("no silent (B,) vs (B, 1) broadcasting", no_broadcasting)
+        run.check("gradient finite", gradient_finite)
+        return run.finish()

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,12 +113,24 @@ class PropertyRun:
         else:
             self.report.passed.append(name)
 
+    def __enter__(self) -> PropertyRun:
+        tf.get_logger().addFilter(_quiet_retracing)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        tf.get_logger().removeFilter(_quiet_retracing)
+
     def finish(self) -> CheckReport:
         """The report, or :class:`PropertyCheckError` when any property failed."""
         if self.findings:
             checked = len(self.findings) + len(self.report.passed)
             raise PropertyCheckError(self.component, self.findings, checked)
         return self.report
+
+
+def _quiet_retracing(record: logging.LogRecord) -> bool:
+    """Drops TF's frequent-retracing warning: each check traces fresh functions on purpose."""
+    return "triggered tf.function retracing" not in record.getMessage()
 
 
 def _raised(error: BaseException) -> str:

@@ -245,15 +245,16 @@ def check_schedule(
                 got=f"{float(rates[i])!r} -> {float(rates[i + 1])!r}",
             )
 
-    run.check("float32 scalar", float32_scalar)
-    run.check("finite", finite)
-    run.check("traces once", traces_once)
-    run.check("no retracing when eager", no_retracing)
-    run.check("compiles with XLA", xla)
-    run.check("drives a Keras optimizer", optimizer)
-    run.check("serialization round trip", round_trip)
-    run.check("monotonic", monotone)
-    return run.finish()
+    with run:
+        run.check("float32 scalar", float32_scalar)
+        run.check("finite", finite)
+        run.check("traces once", traces_once)
+        run.check("no retracing when eager", no_retracing)
+        run.check("compiles with XLA", xla)
+        run.check("drives a Keras optimizer", optimizer)
+        run.check("serialization round trip", round_trip)
+        run.check("monotonic", monotone)
+        return run.finish()
 
 
 def registered(family: Any, component: Any, noun: str) -> bool:
