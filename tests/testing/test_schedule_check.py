@@ -160,10 +160,8 @@ def test_a_registered_schedule_that_does_not_rebuild_is_caught():
         pass
 
     try:
-        with pytest.raises(
-            PropertyCheckError,
-            match=r"step=2 after tftrain.schedules.get\\(\\{'name': 'forgetful_decay_for_test'\\}\\): expected 0.0979",
-        ):
+        where = r"step=2 after tftrain.schedules.get\(\{'name': 'forgetful_decay_for_test'\}\)"
+        with pytest.raises(PropertyCheckError, match=where + ": expected 0.0979"):
             check_schedule(Forgetful(0.9))
     finally:
         tftrain.schedules.register.__self__.unregister("forgetful_decay_for_test")
