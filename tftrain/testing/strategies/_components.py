@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -93,8 +93,12 @@ def specs(family: str, names: Iterable[str] | None = None) -> st.SearchStrategy[
     chosen = sorted(registry.names() if names is None else (registry.entry(n).name for n in names))
     if not chosen:
         raise ValueError(f"No registered {family} to draw from.")
-    strategies = [arguments(family, n).map(lambda kw, n=n: {"name": n, **kw}) for n in chosen]
-    return st.one_of(strategies)
+    return st.one_of([arguments(family, n).map(_named(n)) for n in chosen])
+
+
+def _named(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A map from keyword arguments to the spec ``{"name": name, **kwargs}``."""
+    return lambda kwargs: {"name": name, **kwargs}
 
 
 def schedule_specs(names: Iterable[str] | None = None) -> st.SearchStrategy[dict[str, Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import tensorflow as tf
@@ -14,7 +14,12 @@ from hypothesis.extra import numpy as hnp
 EDGES: tuple[str, ...] = ("zeros", "huge", "inf", "nan", "subnormal")
 
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
-_WIDTH = {"float16": 16, "bfloat16": 32, "float32": 32, "float64": 64}
+_WIDTH: dict[str, Literal[16, 32, 64]] = {
+    "float16": 16,
+    "bfloat16": 32,
+    "float32": 32,
+    "float64": 64,
+}
 
 
 def _finfo(dtype: str) -> Any:
@@ -138,9 +143,8 @@ def tensors(
     name = _as_dtype_name(dtype)
     if shape is None:
         shape = hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=0, max_side=max_side)
-    if isinstance(shape, st.SearchStrategy):
-        shape = draw(shape)
-    shape = tuple(int(s) for s in shape)
+    drawn = draw(shape) if isinstance(shape, st.SearchStrategy) else shape
+    dims = tuple(int(s) for s in drawn)
     if elements is None:
         if not min_value <= max_value:
             raise ValueError(
@@ -155,7 +159,7 @@ def tensors(
         elements = (
             st.one_of(regular, st.sampled_from(edge_values(name, chosen))) if chosen else regular
         )
-    values = draw(hnp.arrays(np.float64, shape, elements=elements))
+    values = draw(hnp.arrays(np.float64, dims, elements=elements))
     return tf.cast(tf.constant(values, tf.float64), name)
 
 
