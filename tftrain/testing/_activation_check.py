@@ -72,7 +72,8 @@ def check_activation(
       (custom gradients included) matches central differences in float64 at
       ``gradient_points``, away from ``kinks``;
     * **traces once**: one ``tf.function`` trace serves several inputs of one
-      dtype and shape, with the eager values;
+      dtype and shape, with the eager values (to four times the float32 tolerance: graph
+      rewrites may reorder operations);
     * **compiles with XLA**: ``jit_compile=True`` gives the eager values (to
       ten times the float32 tolerance);
     * **serializes by name**: when registered with ``tftrain.activations``,
@@ -212,7 +213,7 @@ def check_activation(
     def traces_once() -> None:
         f = _variant(fn, "float32")
         traced = tf.function(lambda x: f(x))
-        compare("tf.function", f, traced, 1.0)
+        compare("tf.function", f, traced, 4.0)
         count = traced.experimental_get_tracing_count()
         if count != 1:
             raise Violation(

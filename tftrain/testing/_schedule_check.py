@@ -56,7 +56,8 @@ def check_schedule(
     * **float32 scalar**: the rate is a float32 tensor of shape ``()``;
     * **finite**: no NaN or infinity at any step;
     * **traces once**: one ``tf.function`` trace serves every step, with the
-      eager values;
+      eager values (to four times the float32 tolerance: graph
+      rewrites may reorder operations);
     * **no retracing when eager**: ``tf.function`` objects that the schedule
       holds (attributes, decorated methods) trace at most once while it is
       called eagerly step after step (a sign of Python values passed to them);
@@ -162,7 +163,7 @@ def check_schedule(
 
     def traces_once() -> None:
         traced = tf.function(lambda step: schedule(step))
-        compare("tf.function", traced, 1.0)
+        compare("tf.function", traced, 4.0)
         count = traced.experimental_get_tracing_count()
         if count != 1:
             raise Violation(
