@@ -36,6 +36,17 @@ def test_the_kind_and_logits_are_read_from_the_loss():
     assert "no silent (B,) vs (B, 1) broadcasting" in report.passed  # labels (B, 1) vs (B,)
 
 
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize(
+    "loss_class", [keras.losses.CategoricalCrossentropy, keras.losses.BinaryCrossentropy]
+)
+def test_with_label_smoothing_the_minimum_is_at_the_smoothed_target(loss_class, from_logits):
+    loss = loss_class(from_logits=from_logits, label_smoothing=0.2)
+    assert "minimal at the target" in check_loss(loss).passed
+    with pytest.raises(PropertyCheckError, match=r"minimal at the target: .*expected a loss <= "):
+        check_loss(loss, label_smoothing=0.0)
+
+
 def test_one_hot_targets_have_no_broadcasting_question():
     report = check_loss(keras.losses.CategoricalCrossentropy())
     assert "no silent (B,) vs (B, 1) broadcasting" in report.not_applicable
@@ -167,6 +178,7 @@ def test_a_loss_without_a_zero_minimum_can_say_so():
         ({"kind": "ranking"}, ValueError, r"Expected one of \['regression'.*kind='ranking'"),
         ({"num_classes": 1}, ValueError, r"`num_classes` must be an integer >= 2.*=1"),
         ({"batch_size": True}, ValueError, r"`batch_size` must be an integer >= 2.*=True"),
+        ({"label_smoothing": 1.0}, ValueError, r"`label_smoothing` must be in \[0, 1\).*=1.0"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, error, message):

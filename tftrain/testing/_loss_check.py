@@ -86,11 +86,36 @@ def _short(values: Any) -> str:
     return "[" + ", ".join(f"{v:.6g}" for v in flat) + "]"
 
 
+def infer_label_smoothing(fn: Any) -> float:
+    """The loss's ``label_smoothing`` setting, else 0.
+
+    Example:
+        >>> infer_label_smoothing(keras.losses.BinaryCrossentropy(label_smoothing=0.1))
+        0.1
+    """
+    sources = [getattr(fn, "kwargs", None), getattr(fn, "_fn_kwargs", None)]
+    if isinstance(fn, keras.losses.Loss):
+        sources.append(fn.get_config())
+    for source in sources:
+        if isinstance(source, dict) and source.get("label_smoothing"):
+            return float(source["label_smoothing"])
+    return float(getattr(fn, "label_smoothing", 0.0) or 0.0)
+
+
 class _Inputs:
     """Targets and predictions of one kind, drawn from a seeded generator."""
 
-    def __init__(self, kind: str, from_logits: bool, num_classes: int, batch_size: int, seed: int):
+    def __init__(
+        self,
+        kind: str,
+        from_logits: bool,
+        num_classes: int,
+        batch_size: int,
+        seed: int,
+        label_smoothing: float = 0.0,
+    ):
         self.kind, self.from_logits, self.num_classes = kind, from_logits, num_classes
+        self.label_smoothing = label_smoothing
         rng = np.random.default_rng(seed)
         b, c = batch_size, num_classes
         if kind == "regression":
@@ -125,6 +150,14 @@ class _Inputs:
             if self.kind != "sparse_categorical"
             else np.eye(self.num_classes, dtype="float32")[self.y_true]
         )
+        if self.label_smoothing:  # the minimum is at the smoothed target
+            classes = 2 if self.kind == "binary" else self.num_classes
+            target = hot * (1.0 - self.label_smoothing) + self.label_smoothing / classes
+            if not self.from_logits:
+                return target.astype("float32")
+            if self.kind == "binary":
+                return np.log(target / (1.0 - target)).astype("float32")
+            return np.log(target).astype("float32")
         return (30.0 * (2.0 * hot - 1.0)).astype("float32") if self.from_logits else hot
 
     def confidently_wrong(self) -> np.ndarray:
@@ -150,6 +183,7 @@ def check_loss(
     num_classes: int = 4,
     batch_size: int = 6,
     zero_at_target: bool = True,
+    label_smoothing: float | None = None,
 ) -> CheckReport:
     r"""Checks that a loss behaves like tftrain's own.
 
@@ -169,7 +203,9 @@ def check_loss(
       (computed in float32, not cast afterwards);
     * **minimal at the target**: the loss where the prediction equals (or,
       for logits, is sure of) the target is at most ``1e-5`` (with
-      ``zero_at_target``) and at most the loss anywhere else tried;
+      ``zero_at_target``) and at most the loss anywhere else tried; with
+      ``label_smoothing`` (read from the loss) the target is the smoothed
+      one, whose loss is its entropy rather than zero;
     * **reductions consistent**: the losses of a slice of the batch are that
       slice of the batch's losses; a Keras ``Loss`` gives ``sum``,
       ``sum_over_batch_size`` and ``sample_weight`` results that agree with
@@ -191,7 +227,10 @@ def check_loss(
             ``from_logits`` setting, else False.
         num_classes: classes for classification kinds; an integer ``>= 2``.
         batch_size: ``B``; an integer ``>= 2``.
-        zero_at_target: whether the minimum at the target must be (near) zero.
+        zero_at_target: whether the minimum at the target must be (near) zero
+            (never required with label smoothing).
+        label_smoothing: the smoothing the loss applies to its targets, in
+            ``[0, 1)``; by default its own ``label_smoothing`` setting, else 0.
 
     Returns:
         A :class:`CheckReport` naming the properties that hold.
@@ -229,6 +268,11 @@ def check_loss(
         raise ValueError(
             f"Argument `batch_size` must be an integer >= 2. Received: batch_size={batch_size!r}"
         )
+    if label_smoothing is not None and not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(
+            "Argument `label_smoothing` must be in [0, 1). "
+            f"Received: label_smoothing={label_smoothing!r}"
+        )
     if isinstance(fn, (str, dict)):
         fn = losses.get(fn)
     if not callable(fn):
@@ -241,7 +285,11 @@ def check_loss(
         per_example_fn = type(fn).from_config({**fn.get_config(), "reduction": "none"})
     label = "logits" if from_logits and kind != "regression" else "probabilities"
     run = PropertyRun(f"loss {name_of(fn)}" + ("" if kind == "regression" else f" ({label})"))
-    draws = [_Inputs(kind, from_logits, num_classes, batch_size, seed) for seed in range(3)]
+    smoothing = infer_label_smoothing(fn) if label_smoothing is None else label_smoothing
+    zero_at_target = zero_at_target and not smoothing
+    draws = [
+        _Inputs(kind, from_logits, num_classes, batch_size, seed, smoothing) for seed in range(3)
+    ]
     base = draws[0]
 
     def losses_of(y_true: Any, y_pred: Any, what: str = "") -> np.ndarray:

@@ -125,10 +125,9 @@ def activation_specs(names: Iterable[str] | None = None) -> st.SearchStrategy[di
 
 
 # ------------------------------------------------------------- the built-ins
-# Cross-entropies are drawn without label smoothing: its minimum is the smoothed
-# target, not the one-hot one that `check_loss` compares against.
 _rate = st.floats(1e-4, 1.0)
 _steps = st.integers(1, 10_000)
+_smoothing = st.one_of(st.just(0.0), st.floats(0.0, 0.3))
 
 
 @st.composite
@@ -183,11 +182,15 @@ _BUILT_INS: dict[tuple[str, str], st.SearchStrategy[dict[str, Any]]] = {
     ("loss", "asymmetric"): st.fixed_dictionaries(
         {"cost": st.floats(0.01, 10.0), "profit": st.floats(0.01, 10.0)}
     ),
-    ("loss", "categorical_crossentropy"): st.fixed_dictionaries({"from_logits": st.booleans()}),
+    ("loss", "categorical_crossentropy"): st.fixed_dictionaries(
+        {"from_logits": st.booleans(), "label_smoothing": _smoothing}
+    ),
     ("loss", "sparse_categorical_crossentropy"): st.fixed_dictionaries(
         {"from_logits": st.booleans()}
     ),
-    ("loss", "binary_crossentropy"): st.fixed_dictionaries({"from_logits": st.booleans()}),
+    ("loss", "binary_crossentropy"): st.fixed_dictionaries(
+        {"from_logits": st.booleans(), "label_smoothing": _smoothing}
+    ),
     ("activation", "leaky_relu"): st.fixed_dictionaries({"alpha": st.floats(0.0, 1.0)}),
     ("activation", "elu"): st.fixed_dictionaries({"alpha": st.floats(0.1, 2.0)}),
     ("activation", "gelu"): st.fixed_dictionaries({"approximate": st.booleans()}),
