@@ -66,9 +66,10 @@ def reduce_over_global_batch(
         weights = to_float32(sample_weight)
         if weights.shape.rank == losses.shape.rank + 1 and weights.shape[-1] == 1:
             weights = tf.squeeze(weights, -1)
-        if weights.shape.rank not in (0, None):
-            while weights.shape.rank < losses.shape.rank:
-                weights = tf.expand_dims(weights, -1)
+        if weights.shape.rank == 0:
+            weights = tf.fill(tf.shape(losses), weights)
+        while weights.shape.rank is not None and weights.shape.rank < losses.shape.rank:
+            weights = tf.expand_dims(weights, -1)
         if (
             weights.shape.rank is None
             or weights.shape.rank > losses.shape.rank
