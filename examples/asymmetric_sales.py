@@ -15,11 +15,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
 
-from tftrain import losses  # noqa: E402
+from tftrain import losses
 
 
 def sales_data(n: int = 4096, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
