@@ -333,3 +333,38 @@ def test_flag_and_axis_types_are_checked():
         losses.SparseCategoricalCrossentropy(validate=1)
     with pytest.raises(ValueError, match=r"argument `axis` must be in \[-2, 2\).*axis=2"):
         losses.categorical_crossentropy(tf.zeros((2, 3)), tf.zeros((2, 3)), axis=2)
+
+
+# ------------------------------------------------------- non-finite, tracing
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_or_inf_logits_give_non_finite_losses_not_errors_or_zeros(bad):
+    logits = np.array([[0.0, 1.0, 2.0], [bad, 0.0, 0.0]], np.float32)
+    labels = np.array([1, 1])
+    dense = one_hot(labels, 3)
+    for value in (
+        losses.sparse_categorical_crossentropy(labels, logits, from_logits=True),
+        losses.categorical_crossentropy(dense, logits, from_logits=True),
+        losses.binary_crossentropy(dense, logits, from_logits=True),
+    ):
+        assert np.isfinite(value.numpy()[0]) and not np.isfinite(value.numpy()[1])
+
+
+def test_minus_inf_logit_of_another_class_is_probability_zero_for_sparse_labels():
+    logits = np.array([[-np.inf, 0.0, 0.0]], np.float32)
+    assert_close(losses.sparse_categorical_crossentropy([1], logits, True), [np.log(2.0)])
+    # The dense form computes 0 * -inf = NaN for that class, as Keras and tf.nn do.
+    dense = losses.categorical_crossentropy(one_hot([1], 3), logits, from_logits=True)
+    theirs = keras.losses.categorical_crossentropy(one_hot([1], 3), logits, from_logits=True)
+    np.testing.assert_array_equal(np.isnan(dense.numpy()), np.isnan(theirs.numpy()))
+
+
+def test_each_loss_traces_once_for_new_values():
+    for loss, y_true in (
+        (losses.SparseCategoricalCrossentropy(from_logits=True), lambda: np.array([0, 2])),
+        (losses.CategoricalCrossentropy(from_logits=True), lambda: one_hot([0, 2], 3)),
+        (losses.BinaryCrossentropy(from_logits=True), lambda: one_hot([0, 2], 3)),
+    ):
+        step = tf.function(lambda y, z, loss=loss: loss(y, z))
+        for _ in range(3):
+            step(tf.constant(y_true()), tf.random.normal((2, 3)))
+        assert step.experimental_get_tracing_count() == 1
