@@ -368,3 +368,20 @@ def test_each_loss_traces_once_for_new_values():
         for _ in range(3):
             step(tf.constant(y_true()), tf.random.normal((2, 3)))
         assert step.experimental_get_tracing_count() == 1
+
+
+def test_validate_false_leaves_no_check_in_the_graph():
+    def ops(validate):
+        fn = tf.function(
+            lambda y, z: losses.sparse_categorical_crossentropy(y, z, True, validate=validate)
+        )
+        graph = fn.get_concrete_function(tf.TensorSpec([4], tf.int32), tf.TensorSpec([4, 3])).graph
+        return {op.type for op in graph.get_operations()}
+
+    assert "Assert" in ops(True)
+    assert "Assert" not in ops(False)
+
+
+def test_sparse_loss_takes_no_label_smoothing():
+    with pytest.raises(TypeError, match="Unknown argument 'label_smoothing'"):
+        losses.get({"name": "sparse_categorical_crossentropy", "label_smoothing": 0.1})
