@@ -385,3 +385,13 @@ def test_validate_false_leaves_no_check_in_the_graph():
 def test_sparse_loss_takes_no_label_smoothing():
     with pytest.raises(TypeError, match="Unknown argument 'label_smoothing'"):
         losses.get({"name": "sparse_categorical_crossentropy", "label_smoothing": 0.1})
+
+
+@pytest.mark.parametrize("dtype", [tf.uint8, tf.int32, tf.int64, tf.float32])
+def test_label_dtypes_are_checked_against_the_true_class_count(dtype):
+    logits = tf.random.normal((2, 300))
+    labels = tf.constant([240, 7], dtype)
+    expected = losses.categorical_crossentropy(tf.one_hot([240, 7], 300), logits, True)
+    assert_close(losses.sparse_categorical_crossentropy(labels, logits, True), expected)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[0, 3\)"):
+        losses.sparse_categorical_crossentropy(labels, logits[:, :3], True)

@@ -92,12 +92,13 @@ def categorical_crossentropy(
         return -tf.reduce_sum(y_true * tf.math.log(y_pred), axis)
 
 
-def _label_check(labels: tf.Tensor, num_classes: tf.Tensor) -> tf.Tensor:
+def _label_check(labels: tf.Tensor, num_classes: Any) -> tf.Tensor:
     """Where ``labels`` are whole numbers in ``[0, num_classes)``."""
-    valid = (labels >= 0) & (labels < tf.cast(num_classes, labels.dtype))
     if labels.dtype.is_floating:
-        valid &= tf.equal(labels, tf.floor(labels))
-    return valid
+        bound = tf.cast(num_classes, labels.dtype)
+        return (labels >= 0) & (labels < bound) & tf.equal(labels, tf.floor(labels))
+    wide = tf.cast(labels, tf.int64)  # a narrow dtype (uint8) cannot hold num_classes
+    return (wide >= 0) & (wide < tf.cast(num_classes, tf.int64))
 
 
 @keras.saving.register_keras_serializable(package="tftrain")
