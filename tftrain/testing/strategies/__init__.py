@@ -1,4 +1,4 @@
-"""Hypothesis strategies: tensors with chosen edges, labels, logits, and valid component specs.
+"""Hypothesis strategies: tensors with edges, labels, logits, valid component specs and recipes.
 
 Needs ``hypothesis`` (the ``test`` extra); ``import tftrain.testing`` does not.
 
@@ -21,6 +21,7 @@ from tftrain.testing.strategies._components import (
     schedule_specs,
     specs,
 )
+from tftrain.testing.strategies._recipes import recipes
 from tftrain.testing.strategies._tensors import EDGES, edge_values, labels, logits, tensors
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "labels",
     "logits",
     "loss_specs",
+    "recipes",
     "register_arguments",
     "schedule_specs",
     "specs",
