@@ -61,9 +61,12 @@ def recipes(
         ValueError: an unknown dataset or ``max_epochs < 1``.
 
     Example:
-        >>> from hypothesis import find
-        >>> recipe = find(recipes(datasets=("sales",)), lambda r: True)
-        >>> print(recipe["data"]["name"], sorted(recipe))
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=1, derandomize=True, database=None)
+        ... @given(recipes(datasets=("sales",)))
+        ... def show(recipe):
+        ...     print(recipe["data"]["name"], sorted(recipe))
+        >>> show()
         sales ['data', 'ema', 'loss', 'metrics', 'model', 'optimizer', 'schedule', 'train']
     """
     unknown = [d for d in datasets if d not in _TASKS]

@@ -185,9 +185,13 @@ def labels(
         A strategy of ``tf.Tensor``.
 
     Example:
-        >>> from hypothesis import find
-        >>> print(find(labels(3, batch_size=4, one_hot=True), lambda y: True).shape)
-        (4, 3)
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=1, derandomize=True, database=None)
+        ... @given(labels(3, batch_size=4, one_hot=True))
+        ... def show(y):
+        ...     print(y.dtype.name, y.shape)
+        >>> show()
+        float32 (4, 3)
     """
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(
@@ -223,9 +227,13 @@ def logits(
         A strategy of ``tf.Tensor``.
 
     Example:
-        >>> from hypothesis import find
-        >>> print(find(logits(3, batch_size=2), lambda x: True).shape)
-        (2, 3)
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=1, derandomize=True, database=None)
+        ... @given(logits(3, batch_size=2))
+        ... def show(x):
+        ...     print(x.dtype.name, x.shape)
+        >>> show()
+        float32 (2, 3)
     """
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(
