@@ -127,7 +127,11 @@ def test_inputs_outside_the_range_are_only_checked_for_dtype_and_shape():
             r"finite low < high. Received: .*\(1.0, -1.0\)",
         ),
         ({"finite_range": (0.0, np.inf)}, ValueError, r"finite_range=\(0.0, inf\)"),
-        ({"dtypes": ["int32"]}, ValueError, r"subset of \['float16'.*Received: dtypes=\['int32'\]"),
+        (
+            {"dtypes": ["int32"]},
+            ValueError,
+            r"`dtypes\[0\]`. Expected one of .*dtypes\[0\]='int32'",
+        ),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, error, message):

@@ -42,11 +42,9 @@ def test_drawn_recipes_train_to_a_finite_loss(recipe):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        (
-            {"datasets": ("mnist",)},
-            r"subset of \['spirals', 'sales'\]. Received: datasets=\('mnist',\)",
-        ),
-        ({"max_epochs": 0}, r"`max_epochs` must be an integer >= 1. Received: max_epochs=0"),
+        ({"datasets": ("mnist",)}, r"`datasets\[0\]`. Expected one of .*datasets\[0\]='mnist'"),
+        ({"datasets": ()}, r"`datasets` must not be empty"),
+        ({"max_epochs": 0}, r"`max_epochs` must be >= 1. Received: max_epochs=0"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, message):

@@ -93,10 +93,10 @@ def test_logits_have_batch_by_classes_shape(x):
     ("strategy", "message"),
     [
         (lambda: tensors(dtype="int32"), r"Expected one of \['float16'.*dtype='int32'"),
-        (lambda: tensors(edges=["huge", "tiny"]), r"subset of \['zeros'.*edges=\['huge', 'tiny'\]"),
+        (lambda: tensors(edges=["huge", "tiny"]), r"`edges\[1\]`. Expected one of .*='tiny'"),
         (lambda: tensors(min_value=1.0, max_value=0.0), r"`min_value` must be <= max_value"),
-        (lambda: labels(0), r"`num_classes` must be an integer >= 1. Received: num_classes=0"),
-        (lambda: logits(2, batch_size=-1), r"`batch_size` must be an integer >= 0.*=-1"),
+        (lambda: labels(0), r"`num_classes` must be >= 1. Received: num_classes=0"),
+        (lambda: logits(2, batch_size=-1), r"`batch_size` must be >= 0. Received: batch_size=-1"),
     ],
 )
 def test_bad_arguments_are_refused_when_drawing(strategy, message):

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tftrain._validation import check_one_of
 from tftrain.testing._gradient import GRADIENT_POINTS, elementwise_gradient, gradient_mismatch
 from tftrain.testing._report import (
     CheckReport,
@@ -121,12 +122,8 @@ def check_activation(
             "Argument `finite_range` must be (low, high) with finite low < high. "
             f"Received: finite_range={finite_range!r}"
         )
-    for dtype in dtypes:
-        if dtype not in FLOAT_DTYPES:
-            raise ValueError(
-                f"Invalid value in argument `dtypes`. Expected a subset of {list(FLOAT_DTYPES)}. "
-                f"Received: dtypes={list(dtypes)!r}"
-            )
+    for i, dtype in enumerate(dtypes):
+        check_one_of(f"dtypes[{i}]", dtype, FLOAT_DTYPES)
     if isinstance(fn, (str, dict)):
         fn = activations.get(fn)
     if not callable(fn):

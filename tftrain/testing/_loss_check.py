@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tftrain._validation import check_in_range, check_integer, check_one_of
 from tftrain.testing._report import (
     CheckReport,
     NotApplicable,
@@ -238,7 +239,9 @@ def check_loss(
     Raises:
         PropertyCheckError: a property fails; the message lists each failure
             with the input, the expected and the actual outcome.
-        ValueError: an invalid ``kind``, ``num_classes`` or ``batch_size``.
+        ValueError: an invalid ``kind``, ``num_classes``, ``batch_size`` or
+            ``label_smoothing``.
+        TypeError: ``fn`` is not callable, or a count is not an integer.
 
     Example:
         >>> report = check_loss(keras.losses.MeanSquaredError())
@@ -255,24 +258,12 @@ def check_loss(
     """
     from tftrain import losses
 
-    if kind is not None and kind not in LOSS_KINDS:
-        raise ValueError(
-            f"Invalid value for argument `kind`. Expected one of {list(LOSS_KINDS)}. "
-            f"Received: kind={kind!r}"
-        )
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(
-            f"Argument `num_classes` must be an integer >= 2. Received: num_classes={num_classes!r}"
-        )
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 2:
-        raise ValueError(
-            f"Argument `batch_size` must be an integer >= 2. Received: batch_size={batch_size!r}"
-        )
-    if label_smoothing is not None and not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(
-            "Argument `label_smoothing` must be in [0, 1). "
-            f"Received: label_smoothing={label_smoothing!r}"
-        )
+    if kind is not None:
+        check_one_of("kind", kind, LOSS_KINDS)
+    num_classes = check_integer("num_classes", num_classes, minimum=2)
+    batch_size = check_integer("batch_size", batch_size, minimum=2)
+    if label_smoothing is not None:
+        check_in_range("label_smoothing", label_smoothing, 0.0, 1.0, high_inclusive=False)
     if isinstance(fn, (str, dict)):
         fn = losses.get(fn)
     if not callable(fn):

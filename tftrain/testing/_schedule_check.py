@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tftrain._validation import check_one_of
 from tftrain.testing._report import (
     CheckReport,
     NotApplicable,
@@ -108,11 +109,7 @@ def check_schedule(
         raise ValueError(
             f"Argument `steps` must be a non-empty sequence of integers >= 0. Received: {steps!r}"
         )
-    if monotonic is not None and monotonic not in _MONOTONIC:
-        raise ValueError(
-            f"Invalid value for argument `monotonic`. Expected one of [None, 'increasing', "
-            f"'decreasing']. Received: monotonic={monotonic!r}"
-        )
+    check_one_of("monotonic", monotonic, (None, *_MONOTONIC))
     schedule = schedules.get(schedule)
     run = PropertyRun(f"schedule {name_of(schedule)}")
     step_tensors = [tf.constant(s, tf.int64) for s in steps]

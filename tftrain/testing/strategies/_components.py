@@ -8,6 +8,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tftrain._validation import check_one_of
+
 #: Family noun -> the package that registers it.
 FAMILIES: dict[str, str] = {
     "schedule": "tftrain.schedules",
@@ -19,11 +21,7 @@ _ARGUMENTS: dict[tuple[str, str], st.SearchStrategy[dict[str, Any]]] = {}
 
 
 def _registry(family: str) -> Any:
-    if family not in FAMILIES:
-        raise ValueError(
-            f"Invalid value for argument `family`. Expected one of {list(FAMILIES)}. "
-            f"Received: family={family!r}"
-        )
+    check_one_of("family", family, FAMILIES)
     importlib.import_module(FAMILIES[family])
     from tftrain._registry import _FAMILIES
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tftrain._validation import check_integer, check_one_of
 from tftrain.testing.strategies._components import activation_specs, loss_specs, schedule_specs
 
 #: Each built-in dataset with its task's losses, and how the model's output is read.
@@ -69,16 +70,11 @@ def recipes(
         >>> show()
         sales ['data', 'ema', 'loss', 'metrics', 'model', 'optimizer', 'schedule', 'train']
     """
-    unknown = [d for d in datasets if d not in _TASKS]
-    if unknown or not datasets:
-        raise ValueError(
-            f"Invalid value for argument `datasets`. Expected a non-empty subset of "
-            f"{list(_TASKS)}. Received: datasets={datasets!r}"
-        )
-    if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
-        raise ValueError(
-            f"Argument `max_epochs` must be an integer >= 1. Received: max_epochs={max_epochs!r}"
-        )
+    if not datasets:
+        raise ValueError(f"Argument `datasets` must not be empty. Received: datasets={datasets!r}")
+    for i, dataset in enumerate(datasets):
+        check_one_of(f"datasets[{i}]", dataset, _TASKS)
+    check_integer("max_epochs", max_epochs, minimum=1)
     dataset = draw(st.sampled_from(list(datasets)))
     data_spec, loss_spec = _TASKS[dataset]
     classification = dataset == "spirals"

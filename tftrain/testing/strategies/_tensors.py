@@ -10,6 +10,8 @@ import tensorflow as tf
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from tftrain._validation import check_integer, check_one_of
+
 #: The edge values ``tensors`` can mix in, by name.
 EDGES: tuple[str, ...] = ("zeros", "huge", "inf", "nan", "subnormal")
 
@@ -50,23 +52,13 @@ def edge_values(dtype: str, edges: Iterable[str]) -> list[float]:
 
 
 def _as_dtype_name(dtype: Any) -> str:
-    name = tf.as_dtype(dtype).name
-    if name not in _FLOATS:
-        raise ValueError(
-            f"Invalid value for argument `dtype`. Expected one of {list(_FLOATS)}. "
-            f"Received: dtype={dtype!r}"
-        )
-    return name
+    return str(check_one_of("dtype", tf.as_dtype(dtype).name, _FLOATS))
 
 
 def _check_edges(edges: bool | Iterable[str]) -> tuple[str, ...]:
     chosen = EDGES if edges is True else () if edges is False else tuple(edges)
-    unknown = [e for e in chosen if e not in EDGES]
-    if unknown:
-        raise ValueError(
-            f"Invalid value for argument `edges`. Expected True, False or a subset of "
-            f"{list(EDGES)}. Received: edges={edges!r}"
-        )
+    for i, edge in enumerate(chosen):
+        check_one_of(f"edges[{i}]", edge, EDGES)
     return chosen
 
 
@@ -193,10 +185,7 @@ def labels(
         >>> show()
         float32 (4, 3)
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(
-            f"Argument `num_classes` must be an integer >= 1. Received: num_classes={num_classes!r}"
-        )
+    num_classes = check_integer("num_classes", num_classes, minimum=1)
     b = _batch(draw, batch_size)
     values = draw(hnp.arrays(np.int64, (b,), elements=st.integers(0, num_classes - 1)))
     if one_hot:
@@ -235,10 +224,7 @@ def logits(
         >>> show()
         float32 (2, 3)
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(
-            f"Argument `num_classes` must be an integer >= 1. Received: num_classes={num_classes!r}"
-        )
+    num_classes = check_integer("num_classes", num_classes, minimum=1)
     b = _batch(draw, batch_size)
     return draw(
         tensors(shape=(b, num_classes), dtype=dtype, min_value=min_value, max_value=max_value)
@@ -250,8 +236,4 @@ def _batch(draw: Any, batch_size: int | st.SearchStrategy[int] | None) -> int:
         batch_size = st.integers(0, 8)
     if isinstance(batch_size, st.SearchStrategy):
         batch_size = draw(batch_size)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 0:
-        raise ValueError(
-            f"Argument `batch_size` must be an integer >= 0. Received: batch_size={batch_size!r}"
-        )
-    return batch_size
+    return check_integer("batch_size", batch_size, minimum=0)
