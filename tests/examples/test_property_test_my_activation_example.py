@@ -29,10 +29,10 @@ def test_the_registered_activation_resolves_by_name(example):
     assert tftrain.activations.serialize(example.hard_swish) == {"name": "my_hard_swish"}
 
 
-def test_the_examples_tests_pass_and_print_all_six_properties(example, capsys):
+def test_the_examples_tests_pass_and_print_all_seven_properties(example, capsys):
     example.test_hard_swish_has_every_property_of_a_built_in()
     out = capsys.readouterr().out
-    assert "6 properties hold" in out and "serializes by name" in out
+    assert "7 properties hold" in out and "serializes by name" in out
     example.test_hard_swish_on_any_bfloat16_tensor()
 
 

@@ -19,6 +19,7 @@ def test_tensorflow_activations_pass(fn):
     assert report.passed == [
         "keeps dtype and shape",
         "finite in range",
+        "propagates NaN",
         "gradient matches numerical",
         "traces once",
         "compiles with XLA",
@@ -52,6 +53,10 @@ def swish_overflowing(x):
     return x / (1.0 + tf.exp(-x))  # exp(100) is inf in float16 and float32: -inf / inf
 
 
+def swish_hiding_nan(x):
+    return tf.where(tf.math.is_nan(x), tf.zeros_like(x), swish(x))
+
+
 def swish_flattened(x):
     return tf.reshape(swish(x), [-1])
 
@@ -79,6 +84,7 @@ def swish_no_xla(x):
             "float16 x=55.0 (in finite_range (-100.0, 100.0)): expected a finite output, got nan",
         ),
         (swish_overflowing, "finite in range", "x=-100.0"),
+        (swish_hiding_nan, "propagates NaN", "float16[3] [nan, 1, nan]: expected NaN wherever"),
         (swish_flattened, "keeps dtype and shape", "of shape (), got float16 of shape (1,)"),
         (swish_with_numpy, "traces once", "raised"),
         (swish_no_xla, "compiles with XLA", "(XLA): expected a result, got raised"),
@@ -94,7 +100,7 @@ def test_a_broken_activation_is_caught_with_the_property_and_the_input(fn, prop,
 
 
 def test_the_correct_base_of_the_mutants_passes():
-    assert len(check_activation(swish).passed) == 5
+    assert len(check_activation(swish).passed) == 6
 
 
 def test_a_narrower_stated_range_accepts_an_activation_that_overflows_outside_it():

@@ -43,6 +43,10 @@ def _variant(fn: Any, dtype: str) -> Callable[[tf.Tensor], tf.Tensor]:
     return fn
 
 
+def _values(values: np.ndarray) -> str:
+    return "[" + ", ".join(f"{v:.6g}" for v in values.ravel()) + "]"
+
+
 def _first_bad(x: tf.Tensor, values: tf.Tensor) -> int | None:
     """The flat index of the first non-finite element of ``values``, or None."""
     bad = ~np.isfinite(np.asarray(tf.cast(values, tf.float64))).ravel()
@@ -69,6 +73,7 @@ def check_activation(
     * **finite in range**: output and gradient are finite for finite inputs in
       ``finite_range`` (an even spread, the ends, zeros, tiny and subnormal
       magnitudes), in every dtype;
+    * **propagates NaN**: a NaN input gives a NaN output, in every dtype;
     * **gradient matches numerical**: the gradient ``tf.GradientTape`` takes
       (custom gradients included) matches central differences in float64 at
       ``gradient_points``, away from ``kinks``;
@@ -108,6 +113,7 @@ def check_activation(
         >>> print("\n".join(report.passed))
         keeps dtype and shape
         finite in range
+        propagates NaN
         gradient matches numerical
         traces once
         compiles with XLA
@@ -207,6 +213,18 @@ def check_activation(
                     got=repr(float(o.ravel()[i])),
                 )
 
+    def propagates_nan() -> None:
+        for dtype in dtypes:
+            x = tf.constant([np.nan, 1.0, np.nan], dtype)
+            y = call(describe(x), _variant(fn, dtype), x)
+            got = np.asarray(tf.cast(y, tf.float64))
+            if not np.isnan(got[[0, 2]]).all():
+                raise Violation(
+                    input=describe(x),
+                    expected="NaN wherever the input is NaN (a diverged model must not look fine)",
+                    got=_values(got),
+                )
+
     def traces_once() -> None:
         f = _variant(fn, "float32")
         traced = tf.function(lambda x: f(x))
@@ -241,6 +259,7 @@ def check_activation(
     with run:
         run.check("keeps dtype and shape", keeps_dtype_and_shape)
         run.check("finite in range", finite_in_range)
+        run.check("propagates NaN", propagates_nan)
         run.check("gradient matches numerical", gradient_matches)
         run.check("traces once", traces_once)
         run.check("compiles with XLA", xla)
