@@ -16,6 +16,10 @@ from tftrain.ema._family import register
 _FLOATS = (tf.float16, tf.bfloat16, tf.float32, tf.float64)
 _LOW_PRECISION = (tf.float16, tf.bfloat16)
 
+#: Below this many elements in one ``apply`` the shadows are updated op by op;
+#: from it on, in one XLA program (one pass over memory, worth its compile time).
+FUSED_UPDATE_MIN_ELEMENTS = 1 << 16
+
 
 @dataclass(frozen=True)
 class _Tracked:
@@ -76,7 +80,7 @@ def _update_one(shadow: tf.Variable, value: Any, one_minus_decay: tf.Tensor) -> 
 @tf.function(jit_compile=True, autograph=False)
 def _fused_update(shadows: list[tf.Variable], values: list[tf.Variable], one_minus_decay: Any):
     """All shadows updated in one XLA program: one pass over each shadow and variable."""
-    for shadow, value in zip(shadows, values):
+    for shadow, value in zip(shadows, values, strict=True):
         _update_one(shadow, value, one_minus_decay)
 
 
@@ -208,8 +212,11 @@ class ExponentialMovingAverage(tf.Module):
 
         Each new shadow starts at its variable's current value (or at the value
         saved in a checkpoint restored into this tracker). :meth:`apply` calls
-        this itself; call it directly to read or swap in restored shadows
-        before training resumes.
+        this itself, but call it before a training loop that runs in a
+        ``tf.function``: shadows created while the function is traced start at
+        the values the variables have at tracing time (before that first
+        step's updates), as with ``tf.train.ExponentialMovingAverage``. Call it
+        also to read or swap in restored shadows before training resumes.
 
         Args:
             variables: a ``tf.Variable`` or Keras 3 variable, or an iterable of them.
@@ -229,7 +236,9 @@ class ExponentialMovingAverage(tf.Module):
         with tf.init_scope(), strategy.scope() if distributed else contextlib.nullcontext():
             for t in new:
                 dtype = _shadow_dtype(t.variable.dtype.base_dtype)
-                placement = contextlib.nullcontext() if distributed else tf.device(t.variable.device)
+                placement = (
+                    contextlib.nullcontext() if distributed else tf.device(t.variable.device)
+                )
                 with placement:
                     shadow = tf.Variable(
                         tf.cast(tf.convert_to_tensor(t.variable), dtype),
@@ -311,7 +320,9 @@ class ExponentialMovingAverage(tf.Module):
                 )
             static = tf.get_static_value(step) if tf.is_tensor(step) else None
             if static is not None and (static < 0).any():
-                raise ValueError(f"Argument `step` must be >= 0. Received: step={static!r}")
+                raise ValueError(
+                    f"Argument `step` must be >= 0. Received: step={static.tolist()!r}"
+                )
             return step
         return check_integer("step", step, minimum=0)
 
@@ -326,9 +337,7 @@ class ExponentialMovingAverage(tf.Module):
             n = tf.constant(float(step), tf.float32)
         else:
             step = tf.convert_to_tensor(step)
-            check = tf.debugging.assert_non_negative(
-                step, message="Argument `step` must be >= 0"
-            )
+            check = tf.debugging.assert_non_negative(step, message="Argument `step` must be >= 0")
             with tf.control_dependencies([check]):
                 n = tf.cast(step, tf.float32)
         return tf.minimum(decay, (1.0 + n) / (10.0 + n))
@@ -338,11 +347,16 @@ class ExponentialMovingAverage(tf.Module):
     ) -> None:
         shadows = [self._shadow_of(t) for t in tracked]
         if not tf.distribute.has_strategy():
-            if shadows:
-                _fused_update(shadows, [t.variable for t in tracked], one_minus_decay)
+            values = [t.variable for t in tracked]
+            size = sum(s.shape.num_elements() or 0 for s in shadows)
+            if shadows and size >= FUSED_UPDATE_MIN_ELEMENTS:
+                _fused_update(shadows, values, one_minus_decay)
+            else:
+                for shadow, value in zip(shadows, values, strict=True):
+                    _update_one(shadow, value, one_minus_decay)
             self._count.assign_add(1)
             return
-        for shadow, t in zip(shadows, tracked):
+        for shadow, t in zip(shadows, tracked, strict=True):
             strategy.extended.update(
                 shadow, _update_one, args=(t.variable, one_minus_decay), group=True
             )
@@ -371,7 +385,7 @@ class ExponentialMovingAverage(tf.Module):
         Returns:
             A new dict ``{name: shadow}``, in the order the shadows were created.
         """
-        return dict(zip(self._index.names, self._shadows))
+        return dict(zip(self._index.names, self._shadows, strict=True))
 
     # ------------------------------------------------------------------ writes
     @contextlib.contextmanager
@@ -393,11 +407,11 @@ class ExponentialMovingAverage(tf.Module):
         shadows = [self._shadow_of(t) for t in tracked]
         saved = [tf.identity(t.variable) for t in tracked]
         try:
-            for t, shadow in zip(tracked, shadows):
+            for t, shadow in zip(tracked, shadows, strict=True):
                 t.variable.assign(tf.cast(shadow, t.variable.dtype))
             yield
         finally:
-            for t, value in zip(tracked, saved):
+            for t, value in zip(tracked, saved, strict=True):
                 t.variable.assign(value)
 
     def copy_to(self, variables: Any) -> None:
@@ -413,5 +427,5 @@ class ExponentialMovingAverage(tf.Module):
         """
         tracked = self._tracked_list(variables)
         shadows = [self._shadow_of(t) for t in tracked]
-        for t, shadow in zip(tracked, shadows):
+        for t, shadow in zip(tracked, shadows, strict=True):
             t.variable.assign(tf.cast(shadow, t.variable.dtype))
