@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from tests.ema.conftest import small_model, tensorflow_shadows
 from tftrain.ema import ExponentialMovingAverage
+from tftrain.ema import _tracker as tracker_module
+from tftrain.ema._tracker import _fused_update
 from tftrain.testing import assert_close
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, width=32)
@@ -520,3 +522,49 @@ def test_reading_a_variable_without_a_shadow_is_an_error():
     with pytest.raises(ValueError, match=r"'y' has no shadow"):
         ema.copy_to([x, y])
     assert float(x) == 1.0 and float(y) == 2.0
+
+
+# ---------------------------------------------------------------- fused update
+@pytest.mark.parametrize("mode", ["eager", "function", "jit"])
+def test_fused_update_matches_tensorflow_on_mixed_dtypes(mode, monkeypatch):
+    monkeypatch.setattr(tracker_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)
+    traces = _fused_update.experimental_get_tracing_count()
+    initial = {"a": [1.0, -2.0], "b": [[0.5], [4.0]], "c": [3.0]}
+    dtypes = {"a": tf.float32, "b": tf.float64, "c": tf.float16}
+    variables = [tf.Variable(initial[k], dtype=dtypes[k], name=k) for k in initial]
+    ema = ExponentialMovingAverage(0.9)
+    ema.build(variables)
+
+    def step(scale, n):
+        for v in variables:
+            v.assign(tf.cast(scale, v.dtype) * tf.ones_like(v) + v)
+        ema.apply(variables, step=n)
+
+    if mode != "eager":
+        step = tf.function(step, jit_compile=mode == "jit")
+    scales, steps = [1.0, -3.0, 0.25], [0, 7, 500]
+    for scale, n in zip(scales, steps, strict=True):
+        step(tf.constant(scale), tf.constant(n, tf.int64))
+    if mode == "eager":  # inside a function the fused update is traced into the caller
+        assert _fused_update.experimental_get_tracing_count() > traces
+    for k, v in zip(initial, variables, strict=True):
+        values, current = [], np.array(initial[k], np.float64)
+        for scale in scales:
+            current = current + scale
+            values.append(current.copy())
+        dtype = tf.float32 if k == "c" else dtypes[k]  # our float16 shadow is float32
+        theirs = tensorflow_shadows(np.array(initial[k]), values, steps, 0.9, dtype=dtype)
+        assert ema.average(v).dtype == dtype
+        assert_close(ema.average(v), theirs[-1], dtype=tf.float32, scale=8)
+
+
+def test_large_applies_run_as_one_xla_program():
+    big = tf.Variable(tf.ones([tracker_module.FUSED_UPDATE_MIN_ELEMENTS]), name="big")
+    ema = ExponentialMovingAverage(0.5, warmup=False)
+    ema.build([big])
+    traces = _fused_update.experimental_get_tracing_count()
+    big.assign(tf.fill(big.shape, 3.0))
+    ema.apply([big])
+    ema.apply([big])  # same variables: no new trace
+    assert _fused_update.experimental_get_tracing_count() == traces + 1
+    np.testing.assert_array_equal(ema.average(big).numpy()[[0, -1]], [2.5, 2.5])
