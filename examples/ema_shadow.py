@@ -57,8 +57,8 @@ def dataset(n: int, seed: int) -> tuple[tf.Tensor, tf.Tensor]:
     return x, y
 
 
-def model_with_shadow_weights(steps: int = 400, batch_size: int = 16) -> None:
-    """Trains an MLP with a noisy step size; evaluates raw and averaged weights."""
+def model_with_shadow_weights(steps: int = 400, batch_size: int = 16) -> list[tuple[float, float]]:
+    """Trains an MLP with a noisy step size; returns (raw, averaged) test losses per 100 steps."""
     keras.utils.set_random_seed(0)
     x_train, y_train = dataset(2048, seed=1)
     x_test, y_test = dataset(1024, seed=2)
@@ -89,6 +89,7 @@ def model_with_shadow_weights(steps: int = 400, batch_size: int = 16) -> None:
     )
     print(f"\nMLP, SGD(0.3), batch {batch_size}, EMA decay 0.99 with warm-up")
     print("  step   raw test loss   EMA test loss")
+    rows = []
     for step, (x, y) in enumerate(batches.take(steps), start=1):
         train_step(x, y)
         if step % 100 == 0:
@@ -96,6 +97,8 @@ def model_with_shadow_weights(steps: int = 400, batch_size: int = 16) -> None:
             with ema.swapped(model.trainable_variables):
                 averaged = test_loss()
             print(f"  {step:4d}   {raw:13.4f}   {averaged:13.4f}")
+            rows.append((raw, averaged))
+    return rows
 
 
 if __name__ == "__main__":

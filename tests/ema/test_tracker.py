@@ -568,3 +568,23 @@ def test_large_applies_run_as_one_xla_program():
     ema.apply([big])  # same variables: no new trace
     assert _fused_update.experimental_get_tracing_count() == traces + 1
     np.testing.assert_array_equal(ema.average(big).numpy()[[0, -1]], [2.5, 2.5])
+
+
+def test_mirrored_shadows_survive_a_checkpoint_into_a_fresh_tracker(two_replicas, tmp_path):
+    with two_replicas.scope():
+        model = small_model()
+        ema = ExponentialMovingAverage(0.5, warmup=False)
+        ema.build(model.trainable_variables)
+        for v in model.trainable_variables:
+            v.assign(v + 2.0)
+        ema.apply(model.trainable_variables)
+    path = tf.train.Checkpoint(ema=ema).save(tmp_path / "ck")
+    with two_replicas.scope():
+        fresh = ExponentialMovingAverage(0.5, warmup=False)
+        status = tf.train.Checkpoint(ema=fresh).restore(path)
+        fresh.build(model.trainable_variables)
+    status.assert_consumed()
+    for v in model.trainable_variables:
+        saved = ema.average(v)
+        for local in two_replicas.experimental_local_results(fresh.average(v)):
+            assert bits(local) == bits(saved)
