@@ -473,6 +473,8 @@ def test_non_float_variables_and_non_variables_are_rejected():
         ema.apply([tf.constant(1.0)])
     with pytest.raises(TypeError, match=r"a variable or an iterable of variables"):
         ema.apply(3.0)
+    with pytest.raises(TypeError, match=r"`variable` must hold floating-point.*'counter'"):
+        ema.average(counter)
     assert ema.averages() == {}  # nothing was created by the failed calls
 
 

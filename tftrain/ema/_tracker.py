@@ -21,7 +21,7 @@ _LOW_PRECISION = (tf.float16, tf.bfloat16)
 FUSED_UPDATE_MIN_ELEMENTS = 1 << 16
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Tracked:
     """One variable as the tracker sees it: the tf.Variable holding it and its name."""
 
@@ -40,11 +40,11 @@ class _Index:
         self.position: dict[Any, int] = {}  # variable ref -> index into the shadow list
         self.names: list[str] = []  # the variables' names, in shadow order
         self.owners: dict[str, Any] = {}  # name -> variable ref
-        self.names_by_ref: dict[Any, str] = {}
 
 
-def _tracked(variable: Any, position: int) -> _Tracked:
+def _tracked(variable: Any, label: str) -> _Tracked:
     """``variable`` (a ``tf.Variable`` or Keras 3 variable) checked, as a :class:`_Tracked`."""
+    argument = label.split("[")[0]
     if isinstance(variable, keras.Variable):
         inner = variable.value
         if not isinstance(inner, tf.Variable):  # an autocast scope cast it: take the storage
@@ -55,13 +55,13 @@ def _tracked(variable: Any, position: int) -> _Tracked:
         name = variable.name.rsplit(":", 1)[0]
     else:
         raise TypeError(
-            "Argument `variables` must hold tf.Variable or keras.Variable objects. "
-            f"Received: variables[{position}]={variable!r} (of type {type(variable).__name__})"
+            f"Argument `{argument}` must hold tf.Variable or keras.Variable objects. "
+            f"Received: {label}={variable!r} (of type {type(variable).__name__})"
         )
     if inner.dtype.base_dtype not in _FLOATS:
         raise TypeError(
-            "Argument `variables` must hold floating-point variables (float16, bfloat16, "
-            f"float32 or float64). Received: variables[{position}]={name!r} of dtype "
+            f"Argument `{argument}` must hold floating-point variables (float16, bfloat16, "
+            f"float32 or float64). Received: {label}={name!r} of dtype "
             f"{inner.dtype.name}"
         )
     return _Tracked(inner, name)
@@ -178,7 +178,9 @@ class ExponentialMovingAverage(tf.Module):
                 "Argument `variables` must be a variable or an iterable of variables. "
                 f"Received: variables={variables!r}"
             )
-        tracked = [_tracked(v, i) for i, v in enumerate(tf.nest.flatten(list(variables)))]
+        tracked = [
+            _tracked(v, f"variables[{i}]") for i, v in enumerate(tf.nest.flatten(list(variables)))
+        ]
         owners = dict(self._index.owners)
         in_call: set[Any] = set()
         for t in tracked:
@@ -189,7 +191,7 @@ class ExponentialMovingAverage(tf.Module):
                 )
             in_call.add(t.ref)
             owner = owners.setdefault(t.name, t.ref)
-            if owner != t.ref or self._index.names_by_ref.get(t.ref, t.name) != t.name:
+            if owner != t.ref:
                 raise ValueError(
                     f"Two different variables named {t.name!r} would share one shadow (averages "
                     "are keyed by variable name). Give them distinct names, e.g. "
@@ -249,7 +251,6 @@ class ExponentialMovingAverage(tf.Module):
                 self._index.position[t.ref] = len(self._shadows)
                 self._index.names.append(t.name)
                 self._index.owners[t.name] = t.ref
-                self._index.names_by_ref[t.ref] = t.name
                 self._shadows.append(shadow)  # restores a deferred checkpoint value, if any
             if getattr(self, "_count", None) is None:
                 self._count = tf.Variable(
@@ -377,7 +378,7 @@ class ExponentialMovingAverage(tf.Module):
             ValueError: ``variable`` has no shadow yet.
             TypeError: ``variable`` is not a floating-point variable.
         """
-        return self._shadow_of(_tracked(variable, 0))
+        return self._shadow_of(_tracked(variable, "variable"))
 
     def averages(self) -> dict[str, tf.Variable]:
         """Every shadow, keyed by its variable's name (a Keras variable's ``path``).
