@@ -501,6 +501,10 @@ def test_negative_or_non_integer_steps_are_rejected():
         ema.apply([x], step=1.5)
     with pytest.raises(TypeError, match=r"`step` must be an integer tensor.*float32"):
         ema.apply([x], step=tf.constant(1.0))
+    with pytest.raises(
+        ValueError, match=r"`step` must be a scalar. Received: step of shape \(2,\)"
+    ):
+        ema.apply([x], step=tf.constant([1, 2]))
     negative = tf.Variable(-3, dtype=tf.int64)
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"`step` must be >= 0"):
         ema.apply([x], step=negative)

@@ -290,7 +290,7 @@ class ExponentialMovingAverage(tf.Module):
         Raises:
             TypeError: a non-variable, a non-float variable, or a non-integer step.
             ValueError: a variable twice, two different variables with one
-                name, or a negative Python step.
+                name, a negative Python step or a non-scalar step.
             tf.errors.InvalidArgumentError: a negative step tensor (eagerly, or
                 when the graph runs).
         """
@@ -318,6 +318,10 @@ class ExponentialMovingAverage(tf.Module):
                 raise TypeError(
                     f"Argument `step` must be an integer tensor or variable. Received: step of "
                     f"dtype {dtype.name}"
+                )
+            if step.shape.rank not in (0, None):
+                raise ValueError(
+                    f"Argument `step` must be a scalar. Received: step of shape {step.shape}"
                 )
             static = tf.get_static_value(step) if tf.is_tensor(step) else None
             if static is not None and (static < 0).any():
