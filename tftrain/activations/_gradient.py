@@ -1,0 +1,61 @@
+"""Activations given with their own gradient, built on ``tf.custom_gradient``.
+
+The modern replacement for the TF1 recipe of ``tf.py_func`` plus
+``gradient_override_map``: the forward and the backward are plain TF functions,
+so the activation traces once, runs in the graph, compiles with XLA and needs
+no NumPy round trip.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import tensorflow as tf
+
+Forward = Callable[[tf.Tensor], tf.Tensor]
+Backward = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+
+
+def with_input_gradient(forward: Forward, backward: Backward) -> Forward:
+    """``forward`` whose gradient is ``backward(x, dy)``, recomputed from ``x`` alone.
+
+    The tape keeps only the input ``x`` for the backward pass (not the
+    intermediates that autodiff of ``forward`` would keep): the memory-efficient
+    form of an activation, as in timm's ``activations_me``.
+    """
+
+    @tf.custom_gradient
+    def activation(x: tf.Tensor) -> Any:
+        def grad(dy: tf.Tensor) -> tf.Tensor:
+            return backward(x, dy)
+
+        return forward(x), grad
+
+    @functools.wraps(forward)
+    def call(x: Any) -> tf.Tensor:
+        return activation(tf.convert_to_tensor(x))
+
+    return call
+
+
+def with_gradient(
+    forward: Forward, grad: Callable[[tf.Tensor, tf.Tensor, tf.Tensor], tf.Tensor]
+) -> Forward:
+    """``forward`` whose gradient is ``grad(x, y, dy)`` (input, output, upstream)."""
+
+    @tf.custom_gradient
+    def activation(x: tf.Tensor) -> Any:
+        y = forward(x)
+
+        def backward(dy: tf.Tensor) -> tf.Tensor:
+            return grad(x, y, dy)
+
+        return y, backward
+
+    @functools.wraps(forward)
+    def call(x: Any) -> tf.Tensor:
+        return activation(tf.convert_to_tensor(x))
+
+    return call
