@@ -84,4 +84,3 @@ def custom_activation(
         return register(name, aliases=aliases, override=override)(activation)
 
     return decorator
-

@@ -20,7 +20,7 @@ def _check_elu(alpha: Any = 1.0) -> None:
 
 @register("elu")
 def elu(x: Any, alpha: float = 1.0) -> tf.Tensor:
-    r"""Exponential linear unit, :math:`f(x) = x` for :math:`x > 0`, :math:`\alpha (e^x - 1)` otherwise.
+    r"""Exponential linear unit: :math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`.
 
     Built on TF's ``Elu`` kernel (``expm1`` for the negative side), so the
     gradient is finite everywhere, including :math:`x = \pm\infty` (no
@@ -60,7 +60,7 @@ elu.check_arguments = _check_elu  # type: ignore[attr-defined]
 
 @register("selu")
 def selu(x: Any) -> tf.Tensor:
-    r"""Scaled ELU, :math:`f(x) = \lambda x` for :math:`x > 0`, :math:`\lambda \alpha (e^x - 1)` otherwise.
+    r"""Scaled ELU: :math:`\lambda x` for :math:`x > 0`, else :math:`\lambda \alpha (e^x - 1)`.
 
     With :math:`\alpha \approx 1.6733` and :math:`\lambda \approx 1.0507` (the
     self-normalising constants ``SELU_ALPHA``, ``SELU_SCALE``), zero mean and

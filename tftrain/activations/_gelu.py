@@ -22,7 +22,7 @@ def gelu_forward(x: tf.Tensor) -> tf.Tensor:
 
 
 def gelu_backward(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
-    """:math:`dy \\cdot (\\Phi(x) + x \\varphi(x))`, :math:`\\varphi` the standard normal density."""
+    """:math:`dy \\cdot (\\Phi(x) + x \\varphi(x))`, :math:`\\varphi` the normal density."""
     pdf = _INV_SQRT_2PI * tf.math.exp(-0.5 * x * x)
     return dy * (0.5 * tf.math.erfc(-_SQRT_HALF * x) + tf.math.multiply_no_nan(x, pdf))
 
@@ -54,7 +54,7 @@ def _check_gelu(approximate: Any = False) -> None:
 
 @register("gelu")
 def gelu(x: Any, approximate: bool = False) -> tf.Tensor:
-    r"""Gaussian error linear unit, :math:`f(x) = x \Phi(x) = \frac{x}{2}\left(1 + \operatorname{erf}(x/\sqrt{2})\right)`.
+    r"""GELU, :math:`f(x) = x \Phi(x) = \frac{x}{2}(1 + \mathrm{erf}(x / \sqrt{2}))`.
 
     :math:`\Phi` is the standard normal CDF. With ``approximate=True``,
     :math:`\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^3)\right)\right)`.

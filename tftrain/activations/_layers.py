@@ -14,7 +14,7 @@ from tftrain.activations._family import register
 
 @register("prelu")
 class PReLU(keras.layers.Layer):
-    r"""Parametric ReLU: :math:`f(x) = x` for :math:`x > 0`, :math:`a x` otherwise, :math:`a` learned.
+    r"""Parametric ReLU: :math:`x` for :math:`x > 0`, else :math:`a x`, with :math:`a` learned.
 
     Computed as :math:`\max(x, 0) - a \max(-x, 0)`, correct for any :math:`a`.
     One slope per element of the input's non-batch shape, shared along
@@ -199,7 +199,8 @@ class SwishBeta(keras.layers.Layer):
         self.beta_initial = check_number("beta", beta)
         if not isinstance(trainable_beta, bool):
             raise TypeError(
-                f"Argument `trainable_beta` must be a bool. Received: trainable_beta={trainable_beta!r}"
+                "Argument `trainable_beta` must be a bool. "
+                f"Received: trainable_beta={trainable_beta!r}"
             )
         self.trainable_beta = trainable_beta
         self.beta = self.add_weight(

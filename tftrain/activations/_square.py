@@ -34,7 +34,8 @@ def square(x: Any) -> tf.Tensor:
         >>> with tf.GradientTape() as tape:
         ...     tape.watch(x)
         ...     y = square(x)
-        >>> print([f"{v:.2f}" for v in y.numpy()], [f"{v:.2f}" for v in tape.gradient(y, x).numpy()])
+        >>> dx = tape.gradient(y, x)
+        >>> print([f"{v:.2f}" for v in y.numpy()], [f"{v:.2f}" for v in dx.numpy()])
         ['2.25', '4.00'] ['-3.00', '4.00']
     """
     return x * x

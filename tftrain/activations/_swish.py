@@ -26,7 +26,7 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
 
 
 def swish_backward(x: tf.Tensor, dy: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
-    """:math:`dy \\cdot (\\sigma(\\beta x) + \\beta x \\, \\sigma(\\beta x)(1 - \\sigma(\\beta x)))`."""
+    """:math:`dy \\cdot (s + \\beta x \\, s (1 - s))` with :math:`s = \\sigma(\\beta x)`."""
     bx = x if beta == 1.0 else tf.cast(beta, x.dtype) * x
     s = tf.math.sigmoid(bx)
     return dy * (s + tf.math.multiply_no_nan(bx, s * (1 - s)))
@@ -84,7 +84,7 @@ def mish_forward(x: tf.Tensor) -> tf.Tensor:
 
 
 def mish_backward(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
-    """:math:`dy \\cdot (t + x (1 - t^2) \\sigma(x))` with :math:`t = \\tanh(\\operatorname{softplus}(x))`."""
+    """:math:`dy \\cdot (t + x (1 - t^2) \\sigma(x))`, :math:`t = \\tanh(\\mathrm{softplus}(x))`."""
     t = tf.math.tanh(tf.math.softplus(x))
     return dy * (t + tf.math.multiply_no_nan(x, (1 - t * t) * tf.math.sigmoid(x)))
 
