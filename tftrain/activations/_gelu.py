@@ -24,25 +24,25 @@ def gelu_forward(x: tf.Tensor) -> tf.Tensor:
 def gelu_backward(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
     """:math:`dy \\cdot (\\Phi(x) + x \\varphi(x))`, :math:`\\varphi` the normal density."""
     pdf = _INV_SQRT_2PI * tf.math.exp(-0.5 * x * x)
-    return dy * (0.5 * tf.math.erfc(-_SQRT_HALF * x) + tf.math.multiply_no_nan(x, pdf))
+    return dy * (0.5 * tf.math.erfc(-_SQRT_HALF * x)) + tf.math.multiply_no_nan(x, dy * pdf)
 
 
 def gelu_tanh_forward(x: tf.Tensor) -> tf.Tensor:
-    """:math:`\\frac{x}{2}(1 + \\tanh(\\sqrt{2/\\pi}(x + 0.044715 x^3)))`."""
-    t = tf.math.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x))
-    return tf.math.multiply_no_nan(x, 0.5 * (1 + t))
+    """:math:`\\frac{x}{2}(1 + \\tanh(u))`, :math:`u = \\sqrt{2/\\pi}(x + 0.044715 x^3)`."""
+    t = tf.math.tanh(x * (_TANH_SCALE + (_TANH_SCALE * _TANH_CUBIC) * (x * x)))
+    return tf.math.multiply_no_nan(0.5 * x, 1 + t)
 
 
 def gelu_tanh_backward(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
-    """The derivative of :func:`gelu_tanh_forward`, recomputed from ``x``."""
+    """:math:`dy (\\frac{1 + t}{2} + \\frac{x}{2}(1 - t^2) u'(x))`, recomputed from ``x``."""
     x2 = x * x
-    t = tf.math.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x2 * x))
-    slope = (0.5 * _TANH_SCALE) * x * (1 + (3 * _TANH_CUBIC) * x2)
-    return dy * (0.5 * (1 + t) + tf.math.multiply_no_nan(slope, 1 - t * t))
+    t = tf.math.tanh(x * (_TANH_SCALE + (_TANH_SCALE * _TANH_CUBIC) * x2))
+    slope = x * (0.5 * _TANH_SCALE + (1.5 * _TANH_SCALE * _TANH_CUBIC) * x2)
+    return dy * (0.5 + 0.5 * t) + tf.math.multiply_no_nan(slope, tf.raw_ops.TanhGrad(y=t, dy=dy))
 
 
-_gelu_exact = with_input_gradient(gelu_forward, gelu_backward)
-_gelu_tanh = with_input_gradient(gelu_tanh_forward, gelu_tanh_backward)
+_gelu_exact = with_input_gradient(gelu_forward, gelu_backward, recompute=False)
+_gelu_tanh = with_input_gradient(gelu_tanh_forward, gelu_tanh_backward, recompute=False)
 
 
 def _check_gelu(approximate: Any = False) -> None:
@@ -59,8 +59,7 @@ def gelu(x: Any, approximate: bool = False) -> tf.Tensor:
     :math:`\Phi` is the standard normal CDF. With ``approximate=True``,
     :math:`\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^3)\right)\right)`.
     Values match ``tf.nn.gelu`` / ``keras.activations.gelu``; the gradient
-    :math:`\Phi(x) + x\varphi(x)` is written out (recomputed from :math:`x`,
-    the only tensor kept), which gives the limits :math:`f(-\infty) = 0`,
+    :math:`\Phi(x) + x\varphi(x)` is written out, which gives the limits :math:`f(-\infty) = 0`,
     :math:`f'(\pm\infty) \in \{0, 1\}` instead of NaN.
 
     Args:

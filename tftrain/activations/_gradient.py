@@ -18,18 +18,28 @@ Forward = Callable[[tf.Tensor], tf.Tensor]
 Backward = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 
 
-def with_input_gradient(forward: Forward, backward: Backward) -> Forward:
+def with_input_gradient(
+    forward: Forward, backward: Backward, *, recompute: bool = True
+) -> Forward:
     """``forward`` whose gradient is ``backward(x, dy)``, recomputed from ``x`` alone.
 
     The tape keeps only the input ``x`` for the backward pass (not the
     intermediates that autodiff of ``forward`` would keep): the memory-efficient
-    form of an activation, as in timm's ``activations_me``.
+    form of an activation, as in timm's ``activations_me``. As in
+    ``tf.nn.silu``, the recomputation depends on ``dy``, so graph optimisation
+    cannot merge it with the forward pass (which would keep the intermediates
+    alive after all). With ``recompute=False`` that merge is allowed: a graph
+    keeps what it reuses, trading memory for speed (used where the custom
+    gradient is there for its values at the limits, not for memory).
     """
 
     @tf.custom_gradient
     def activation(x: tf.Tensor) -> Any:
         def grad(dy: tf.Tensor) -> tf.Tensor:
-            return backward(x, dy)
+            if not recompute:
+                return backward(x, dy)
+            with tf.control_dependencies([dy]):
+                return backward(x, dy)
 
         return forward(x), grad
 

@@ -26,10 +26,14 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
 
 
 def swish_backward(x: tf.Tensor, dy: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
-    """:math:`dy \\cdot (s + \\beta x \\, s (1 - s))` with :math:`s = \\sigma(\\beta x)`."""
+    """:math:`dy \\cdot (s + \\beta x \\, s (1 - s))` with :math:`s = \\sigma(\\beta x)`.
+
+    Fused kernels (``SigmoidGrad``: :math:`dy\\,s(1 - s)`) keep the pass count
+    below autodiff's.
+    """
     bx = x if beta == 1.0 else tf.cast(beta, x.dtype) * x
     s = tf.math.sigmoid(bx)
-    return dy * (s + tf.math.multiply_no_nan(bx, s * (1 - s)))
+    return dy * s + tf.math.multiply_no_nan(bx, tf.raw_ops.SigmoidGrad(y=s, dy=dy))
 
 
 def _check_swish(beta: Any = 1.0) -> None:
@@ -84,9 +88,14 @@ def mish_forward(x: tf.Tensor) -> tf.Tensor:
 
 
 def mish_backward(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
-    """:math:`dy \\cdot (t + x (1 - t^2) \\sigma(x))`, :math:`t = \\tanh(\\mathrm{softplus}(x))`."""
+    """:math:`dy \\cdot (t + x (1 - t^2) \\sigma(x))`, :math:`t = \\tanh(\\mathrm{softplus}(x))`.
+
+    Fused kernels (``SoftplusGrad``: :math:`dy\\,\\sigma(x)`, ``TanhGrad``:
+    :math:`g (1 - t^2)`) keep the pass count low.
+    """
     t = tf.math.tanh(tf.math.softplus(x))
-    return dy * (t + tf.math.multiply_no_nan(x, (1 - t * t) * tf.math.sigmoid(x)))
+    sech2_sigmoid = tf.raw_ops.TanhGrad(y=t, dy=tf.raw_ops.SoftplusGrad(gradients=dy, features=x))
+    return dy * t + tf.math.multiply_no_nan(x, sech2_sigmoid)
 
 
 @register("mish")
