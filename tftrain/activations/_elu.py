@@ -52,7 +52,7 @@ def elu(x: Any, alpha: float = 1.0) -> tf.Tensor:
     y = tf.nn.elu(x)
     if alpha == 1.0:
         return y
-    return tf.where(y > 0, y, tf.cast(alpha, y.dtype) * y)
+    return tf.where(y > 0, y, tf.constant(alpha, y.dtype) * y)
 
 
 elu.check_arguments = _check_elu  # type: ignore[attr-defined]

@@ -18,9 +18,7 @@ Forward = Callable[[tf.Tensor], tf.Tensor]
 Backward = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 
 
-def with_input_gradient(
-    forward: Forward, backward: Backward, *, recompute: bool = True
-) -> Forward:
+def with_input_gradient(forward: Forward, backward: Backward, *, recompute: bool = True) -> Forward:
     """``forward`` whose gradient is ``backward(x, dy)``, recomputed from ``x`` alone.
 
     The tape keeps only the input ``x`` for the backward pass (not the

@@ -21,7 +21,7 @@ from tftrain.activations._gradient import with_input_gradient
 
 def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
     """:math:`x \\sigma(\\beta x)`, with the limit 0 at :math:`x \\to -\\infty`."""
-    bx = x if beta == 1.0 else tf.cast(beta, x.dtype) * x
+    bx = x if beta == 1.0 else tf.constant(beta, x.dtype) * x
     return tf.math.multiply_no_nan(x, tf.math.sigmoid(bx))
 
 
@@ -31,7 +31,7 @@ def swish_backward(x: tf.Tensor, dy: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
     Fused kernels (``SigmoidGrad``: :math:`dy\\,s(1 - s)`) keep the pass count
     below autodiff's.
     """
-    bx = x if beta == 1.0 else tf.cast(beta, x.dtype) * x
+    bx = x if beta == 1.0 else tf.constant(beta, x.dtype) * x
     s = tf.math.sigmoid(bx)
     return dy * s + tf.math.multiply_no_nan(bx, tf.raw_ops.SigmoidGrad(y=s, dy=dy))
 
