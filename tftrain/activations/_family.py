@@ -25,8 +25,39 @@ def _build(entry: Entry, kwargs: dict[str, Any]) -> Any:
 
 ACTIVATIONS: Registry[Any] = Registry("activation", base=keras.layers.Layer, builder=_build)
 
-serialize = ACTIVATIONS.serialize
-names = ACTIVATIONS.names
+
+
+def names() -> list[str]:
+    """The canonical names of the registered activations, sorted (aliases resolve to these).
+
+    Returns:
+        A new list of names.
+
+    Example:
+        >>> "swish" in names() and "silu" not in names()
+        True
+    """
+    return ACTIVATIONS.names()
+
+
+def serialize(activation: Any) -> dict[str, Any]:
+    """The dict spec of a registered activation, such that ``get(serialize(a))`` rebuilds it.
+
+    Args:
+        activation: a registered function, a bound function from :func:`get`, or
+            a registered layer (its config, without the layer's display name).
+
+    Returns:
+        ``{"name": ..., **arguments}``.
+
+    Raises:
+        ValueError: ``activation`` is not registered (register it first).
+
+    Example:
+        >>> serialize(get({"name": "silu", "beta": 2.0}))
+        {'name': 'swish', 'beta': 2.0}
+    """
+    return ACTIVATIONS.serialize(activation)
 
 
 def register(
