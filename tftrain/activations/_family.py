@@ -26,7 +26,6 @@ def _build(entry: Entry, kwargs: dict[str, Any]) -> Any:
 ACTIVATIONS: Registry[Any] = Registry("activation", base=keras.layers.Layer, builder=_build)
 
 
-
 def names() -> list[str]:
     """The canonical names of the registered activations, sorted (aliases resolve to these).
 

@@ -8,7 +8,6 @@ no NumPy round trip.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -41,11 +40,10 @@ def with_input_gradient(forward: Forward, backward: Backward, *, recompute: bool
 
         return forward(x), grad
 
-    @functools.wraps(forward)
     def call(x: Any) -> tf.Tensor:
         return activation(tf.convert_to_tensor(x))
 
-    return call
+    return _named_like(call, forward)
 
 
 def with_gradient(
@@ -62,8 +60,20 @@ def with_gradient(
 
         return y, backward
 
-    @functools.wraps(forward)
     def call(x: Any) -> tf.Tensor:
         return activation(tf.convert_to_tensor(x))
 
+    return _named_like(call, forward)
+
+
+def _named_like(call: Forward, forward: Forward) -> Forward:
+    """Gives ``call`` the name, docstring and module of ``forward``.
+
+    Not ``functools.wraps``: its ``__wrapped__`` makes AutoGraph convert (and
+    call) ``forward`` itself inside ``tf.function``, bypassing the custom
+    gradient.
+    """
+    for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
+        if hasattr(forward, attribute):
+            setattr(call, attribute, getattr(forward, attribute))
     return call
