@@ -2,10 +2,12 @@
 
 For every activation: one ``tf.function`` step computing ``y = f(x)`` and
 ``dL/dx`` for ``L = sum(y * dy)`` on 4 M float32 elements, with and without
-``jit_compile``, ours and the peer interleaved in every repeat; the ratio is
-median(ours) / median(peer) (< 1 means ours is faster). Leaky ReLU is also
+``jit_compile``, ours and the peer interleaved in every repeat (< 1 means ours
+is faster). Leaky ReLU is also
 timed against its alternative formulations, and ``square`` (custom gradient)
-against the old ``py_func`` / NumPy recipe on 1 M elements.
+against the old ``py_func`` / NumPy recipe on 1 M elements. Ratios are medians
+of per-round ratios (ours and the peer timed back to back), which cancels most
+of the load drift of a shared machine; ratios within about 0.05 of 1 are noise.
 
 Run: ``PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=2 python benchmarks/activations.py [--repeats 15]``
 Targets: each built-in within 1.05x of its peer or of the fastest formulation;
@@ -72,8 +74,10 @@ def step(fn: Callable, jit: bool) -> Callable:
     return run
 
 
-def time_interleaved(steps: dict[str, Callable], args: tuple, repeats: int) -> dict[str, float]:
-    """Median seconds per call of each step, measured round-robin."""
+def time_interleaved(
+    steps: dict[str, Callable], args: tuple, repeats: int
+) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Median seconds per call of each step, measured round-robin, and the raw times."""
     for s in steps.values():  # trace, compile, warm up
         for _ in range(2):
             tf.nest.map_structure(lambda t: t.numpy(), s(*args))
@@ -85,25 +89,43 @@ def time_interleaved(steps: dict[str, Callable], args: tuple, repeats: int) -> d
             out = steps[k](*args)
             out[1].numpy()
             times[k].append(time.perf_counter() - start)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return {k: statistics.median(v) for k, v in times.items()}, times
+
+
+def paired_ratio(times: dict[str, list[float]], a: str, b: str) -> float:
+    """Median over repeats of a's time / b's time in the same round: robust to load drift."""
+    return statistics.median(x / y for x, y in zip(times[a], times[b], strict=True))
 
 
 def pyfunc_square_recipe(kind: str) -> Callable:
-    """The old recipe: NumPy forward and backward through ``py_func``, gradient attached."""
-    wrap = tf.py_function if kind == "py_function" else tf.numpy_function
+    """The old recipe: a NumPy forward and backward through ``py_func``, gradient attached.
+
+    ``vectorize`` is the classic form of the recipe (a Python function of one
+    number, ``np.vectorize``-d, as in the widely copied TF1 answer with
+    ``gradient_override_map``); ``numpy_function`` / ``py_function`` use whole-array
+    NumPy instead, its best case.
+    """
+    if kind == "vectorize":
+        forward = np.vectorize(lambda v: v * v, otypes=[np.float32])
+        backward = np.vectorize(lambda v, g: 2 * v * g, otypes=[np.float32])
+    else:
+        forward = np.square
+
+        def backward(a, b):
+            return (2 * a * b).astype(np.float32)
 
     def call(func, args):
-        if wrap is tf.py_function:
+        if kind == "py_function":
             return tf.py_function(lambda *a: func(*[t.numpy() for t in a]), args, tf.float32)
         return tf.numpy_function(func, args, tf.float32)
 
     @tf.custom_gradient
     def square(x):
-        y = call(np.square, [x])
+        y = call(forward, [x])
         y.set_shape(x.shape)
 
         def grad(dy):
-            g = call(lambda a, b: (2 * a * b).astype(np.float32), [x, dy])
+            g = call(backward, [x, dy])
             g.set_shape(x.shape)
             return g
 
@@ -123,10 +145,10 @@ def main() -> None:
     print(f"{'activation':<12} {'mode':<6} {'ours ms':>8} {'peer ms':>8} {'ratio':>6}")
     for name, (ours, peer) in PAIRS.items():
         for jit in (False, True):
-            t = time_interleaved(
+            t, raw = time_interleaved(
                 {"ours": step(ours, jit), "peer": step(peer, jit)}, (x, dy), args.repeats
             )
-            ratio = t["ours"] / t["peer"]
+            ratio = paired_ratio(raw, "ours", "peer")
             worst = max(worst, ratio)
             mode = "xla" if jit else "graph"
             print(
@@ -138,23 +160,26 @@ def main() -> None:
     for jit in (False, True):
         steps = {"tftrain": step(A.leaky_relu, jit)}
         steps.update({k: step(f, jit) for k, f in LEAKY_FORMS.items()})
-        t = time_interleaved(steps, (x, dy), args.repeats)
-        fastest = min(t.values())
-        cells = ", ".join(f"{k} {v * 1e3:.2f}ms {v / fastest:.2f}x" for k, v in t.items())
+        t, raw = time_interleaved(steps, (x, dy), args.repeats)
+        fastest = min(t, key=t.get)
+        cells = ", ".join(
+            f"{k} {v * 1e3:.2f}ms {paired_ratio(raw, k, fastest):.2f}x" for k, v in t.items()
+        )
         print(f"  {'xla' if jit else 'graph'}: {cells}")
 
-    print(f"\nsquare on {N_SQUARE:,} float32: custom gradient vs the py_func/NumPy recipe (graph)")
+    print(f"\nsquare on {N_SQUARE:,} float32: custom gradient vs the py_func recipe (graph)")
     xs, dys = x[:N_SQUARE], dy[:N_SQUARE]
     steps = {
         "tftrain.square": step(A.square, False),
         "autodiff x*x": step(lambda v: v * v, False),
         "numpy_function": step(pyfunc_square_recipe("numpy_function"), False),
         "py_function": step(pyfunc_square_recipe("py_function"), False),
+        "vectorize recipe": step(pyfunc_square_recipe("vectorize"), False),
     }
-    t = time_interleaved(steps, (xs, dys), args.repeats)
-    base = t["tftrain.square"]
+    t, raw = time_interleaved(steps, (xs, dys), max(3, args.repeats // 3))
     for k, v in t.items():
-        print(f"  {k:<15} {v * 1e3:8.3f} ms  {v / base:8.1f}x tftrain.square")
+        ratio = paired_ratio(raw, k, "tftrain.square")
+        print(f"  {k:<16} {v * 1e3:9.3f} ms  {ratio:8.1f}x tftrain.square")
 
 
 if __name__ == "__main__":
