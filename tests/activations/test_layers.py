@@ -134,3 +134,15 @@ def test_layers_round_trip_through_keras_config(layer):
     layer = layer()
     rebuilt = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
     assert type(rebuilt) is type(layer) and rebuilt.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        lambda: A.PReLU(alpha_initializer=0.3, dtype="float64"),
+        lambda: A.RReLU(dtype="float64"),  # inference: the fixed mean slope
+        lambda: A.SwishBeta(beta=1.3, dtype="float64"),
+    ],
+)
+def test_layers_pass_check_gradient_in_float64(layer):
+    assert A.check_gradient(layer()) < 1e-7

@@ -56,8 +56,9 @@ class PReLU(keras.layers.Layer):
         else:
             self._initializer = keras.initializers.get(alpha_initializer)
         self.alpha_initializer = alpha_initializer
+        axes: list[Any]
         if shared_axes is None:
-            axes: list[int] = []
+            axes = []
         elif isinstance(shared_axes, (list, tuple)):
             axes = list(shared_axes)
         else:
