@@ -26,14 +26,15 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
 
 
 def swish_backward(x: tf.Tensor, dy: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
-    """:math:`dy \\cdot (s + \\beta x \\, s (1 - s))` with :math:`s = \\sigma(\\beta x)`.
+    """:math:`dy \\cdot s (1 + \\beta x (1 - s))` with :math:`s = \\sigma(\\beta x)`.
 
-    Fused kernels (``SigmoidGrad``: :math:`dy\\,s(1 - s)`) keep the pass count
-    below autodiff's.
+    ``tf.nn.silu``'s arrangement (measured faster here than one built on the
+    fused ``SigmoidGrad``), with the two products that meet
+    :math:`\\infty \\cdot 0` at :math:`x = \\pm\\infty` taken as 0.
     """
     bx = x if beta == 1.0 else tf.constant(beta, x.dtype) * x
     s = tf.math.sigmoid(bx)
-    return dy * s + tf.math.multiply_no_nan(bx, tf.raw_ops.SigmoidGrad(y=s, dy=dy))
+    return dy * tf.math.multiply_no_nan(1 + tf.math.multiply_no_nan(bx, 1 - s), s)
 
 
 def _check_swish(beta: Any = 1.0) -> None:
