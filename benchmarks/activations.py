@@ -155,6 +155,12 @@ def main() -> None:
                 f"{name:<12} {mode:<6} {t['ours'] * 1e3:8.2f} {t['peer'] * 1e3:8.2f} {ratio:6.2f}"
             )
     print(f"worst ratio against the peer: {worst:.2f}")
+    for jit in (False, True):  # an A/A control: the same op against itself
+        _, raw = time_interleaved(
+            {"a": step(tf.nn.relu, jit), "b": step(tf.nn.relu, jit)}, (x, dy), args.repeats
+        )
+        spread = max(paired_ratio(raw, "a", "b"), paired_ratio(raw, "b", "a"))
+        print(f"noise floor ({'xla' if jit else 'graph'}): tf.nn.relu vs itself {spread:.2f}")
 
     print("\nleaky_relu formulations (alpha=0.2); ratio = time / fastest")
     for jit in (False, True):
