@@ -122,3 +122,15 @@ def test_every_public_name_has_a_docstring_with_an_example(name):
     doc = inspect.getdoc(getattr(tftrain.activations, name)) or ""
     assert doc.strip(), name
     assert "Example:" in doc and ">>>" in doc, name
+
+
+@pytest.mark.parametrize(
+    "activation", [A.swish, A.square, A.get({"name": "elu", "alpha": 0.5}), A.PReLU()]
+)
+def test_get_accepts_what_keras_serialization_writes(activation):
+    config = keras.saving.serialize_keras_object(activation)
+    rebuilt = A.get(config)
+    if isinstance(activation, keras.layers.Layer):
+        assert type(rebuilt) is type(activation)
+    else:
+        assert rebuilt == activation

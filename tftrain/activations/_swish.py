@@ -106,7 +106,9 @@ def mish(x: Any) -> tf.Tensor:
     Memory-efficient: the gradient
     :math:`t + x (1 - t^2) \sigma(x)`, :math:`t = \tanh(\operatorname{softplus}(x))`,
     is recomputed from :math:`x`, the only tensor kept for the backward pass.
-    :math:`f(\infty) = \infty`, :math:`f(-\infty) = 0`.
+    :math:`f(\infty) = \infty`, :math:`f(-\infty) = 0`. The price is compute:
+    without XLA, forward + backward takes about 1.5x autodiff's time (softplus
+    and tanh run twice); under ``jit_compile`` the two time the same.
 
     Args:
         x: a float tensor (float16, bfloat16, float32 or float64).
