@@ -22,9 +22,12 @@ def _check_elu(alpha: Any = 1.0) -> None:
 def elu(x: Any, alpha: float = 1.0) -> tf.Tensor:
     r"""Exponential linear unit: :math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`.
 
-    Built on TF's ``Elu`` kernel (``expm1`` for the negative side), so the
-    gradient is finite everywhere, including :math:`x = \pm\infty` (no
-    :math:`e^{x} \cdot 0` from an unused branch); :math:`f(-\infty) = -\alpha`.
+    Built on TF's fused ``Elu`` kernel, so the gradient is finite everywhere,
+    including :math:`x = \pm\infty` (no :math:`e^{x} \cdot 0` from an unused
+    branch); :math:`f(-\infty) = -\alpha`. The kernel computes
+    :math:`e^x - 1` (as Keras does), so just below 0 the error is up to half an
+    ulp of 1 (3e-8 in float32) rather than of the result; an ``expm1`` version
+    measured 2.4x slower without XLA.
 
     Args:
         x: a float tensor (float16, bfloat16, float32 or float64).
