@@ -12,7 +12,11 @@ from hypothesis.extra.numpy import arrays
 import tftrain.activations as A
 from tests.activations.conftest import MONOTONIC
 
-finite32 = st.floats(-1e4, 1e4, width=32, allow_nan=False, allow_infinity=False)
+# TF runs its CPU kernels with subnormals flushed to zero, so laws are stated
+# for normal floats (and 0).
+finite32 = st.floats(
+    -1e4, 1e4, width=32, allow_nan=False, allow_infinity=False, allow_subnormal=False
+)
 vectors = arrays(np.float32, st.integers(1, 16), elements=finite32)
 
 
@@ -26,7 +30,9 @@ def test_relu_is_idempotent(x):
 def test_leaky_relu_is_x_above_zero_and_alpha_x_below(x, alpha):
     y = A.leaky_relu(tf.constant(x), alpha=float(alpha)).numpy()
     np.testing.assert_array_equal(y[x >= 0], x[x >= 0])
-    np.testing.assert_array_equal(y[x < 0], np.float32(alpha) * x[x < 0])
+    # alpha * x below the smallest normal float is flushed to 0 by TF.
+    tiny = np.finfo(np.float32).tiny
+    np.testing.assert_allclose(y[x < 0], np.float32(alpha) * x[x < 0], rtol=1e-7, atol=tiny)
 
 
 @given(vectors)
@@ -62,11 +68,13 @@ def test_swish_approaches_x_for_large_x_and_zero_for_very_negative_x(x):
 def test_monotonic_activations_preserve_order(name, x):
     x = np.sort(x)
     y = A.get(name)(tf.constant(x)).numpy()
-    # TF's Elu/Selu kernels compute exp(x) - 1 (as Keras does), exact to half an
-    # ulp of 1 (2**-25, times SELU's scale) rather than of the result: just
-    # below 0 the output may step back by that much.
+    # Vectorised kernels round the SIMD lanes and the scalar tail differently,
+    # so equal inputs may differ by an ulp. And TF's Elu/Selu kernels compute
+    # exp(x) - 1 (as Keras does), exact to half an ulp of 1 (2**-25, times
+    # SELU's scale) rather than of the result: just below 0 the output may step
+    # back by that much.
     slack = {"elu": 2.0**-25, "selu": 1.0507 * 1.6733 * 2.0**-25}.get(name, 0.0)
-    assert (np.diff(y) >= -slack).all(), (x, y)
+    assert (np.diff(y) >= -(slack + 2 * np.spacing(np.abs(y[1:])))).all(), (x, y)
 
 
 def _normalised_stats(activation, seed, *, depth=32, width=256, batch=2048):
