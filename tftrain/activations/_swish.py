@@ -50,7 +50,9 @@ def swish(x: Any, beta: float = 1.0) -> tf.Tensor:
     recomputed from :math:`x`, the only tensor kept for the backward pass.
     Limits: :math:`f(x) \to x` as :math:`x \to \infty` and :math:`\to 0` as
     :math:`x \to -\infty` (for :math:`\beta > 0`), and so at :math:`\pm\infty`
-    themselves.
+    themselves, where ``tf.nn.silu`` gives NaN. Those NaN-free products cost
+    about 10% without XLA (forward + backward against ``tf.nn.silu``); under
+    ``jit_compile`` the two time the same.
 
     Args:
         x: a float tensor (float16, bfloat16, float32 or float64).
