@@ -83,7 +83,7 @@ def test_bad_value_in_a_spec_raises_at_get_not_at_call():
 
 
 def test_a_non_activation_spec_is_a_type_error():
-    with pytest.raises(TypeError, match=r"Cannot interpret 3 \(of type int\) as a activation"):
+    with pytest.raises(TypeError, match=r"Cannot interpret 3 \(of type int\) as an activation"):
         A.get(3)
 
 
