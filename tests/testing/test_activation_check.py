@@ -134,6 +134,7 @@ def test_inputs_outside_the_range_are_only_checked_for_dtype_and_shape():
             r"finite low < high. Received: .*\(1.0, -1.0\)",
         ),
         ({"finite_range": (0.0, np.inf)}, ValueError, r"finite_range=\(0.0, inf\)"),
+        ({"gradient_tolerance": 0.0}, ValueError, r"`gradient_tolerance` must be > 0"),
         (
             {"dtypes": ["int32"]},
             ValueError,
