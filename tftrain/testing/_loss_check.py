@@ -284,7 +284,9 @@ def check_loss(
     base = draws[0]
 
     def losses_of(y_true: Any, y_pred: Any, what: str = "") -> np.ndarray:
-        where = f"y_true {describe(y_true)}, y_pred {describe(y_pred)}{what}"
+        def where() -> str:
+            return f"y_true {describe(y_true)}, y_pred {describe(y_pred)}{what}"
+
         out = call(where, per_example_fn, tf.constant(y_true), tf.constant(y_pred))
         return np.asarray(tf.cast(out, tf.float64))
 
@@ -397,13 +399,17 @@ def check_loss(
             return
         weights = np.linspace(0.0, 2.0, batch_size).astype("float32")
         config = fn.get_config()
+        reduced = {
+            r: type(fn).from_config({**config, "reduction": r})
+            for r in ("sum", "sum_over_batch_size")
+        }
         for reduction, weighted in (
             ("sum", False),
             ("sum_over_batch_size", False),
             ("sum", True),
             ("sum_over_batch_size", True),
         ):
-            loss = type(fn).from_config({**config, "reduction": reduction})
+            loss = reduced[reduction]
             w = weights if weighted else np.ones(batch_size, "float32")
             args = [tf.constant(base.y_true), tf.constant(base.y_pred)]
             where = f"reduction={reduction!r}" + (

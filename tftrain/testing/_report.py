@@ -144,14 +144,20 @@ def _raised(error: BaseException) -> str:
     return f"raised {type(error).__name__}: {first}"
 
 
-def call(description: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)``; an error becomes a :class:`Violation` naming the input."""
+def call(
+    description: str | Callable[[], str], fn: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
+    """``fn(*args, **kwargs)``; an error becomes a :class:`Violation` naming the input.
+
+    ``description`` may be a function that makes the text, called only on an error.
+    """
     try:
         return fn(*args, **kwargs)
     except (Violation, NotApplicable):
         raise
     except Exception as error:
-        raise Violation(input=description, expected="a result", got=_raised(error)) from error
+        where = description() if callable(description) else description
+        raise Violation(input=where, expected="a result", got=_raised(error)) from error
 
 
 def describe(x: Any) -> str:
