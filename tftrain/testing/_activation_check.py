@@ -19,6 +19,7 @@ from tftrain.testing._report import (
     call,
     describe,
     name_of,
+    values_text,
 )
 from tftrain.testing._schedule_check import registered
 
@@ -46,10 +47,6 @@ def _variant(fn: Any, dtype: str) -> Callable[[tf.Tensor], tf.Tensor]:
     if isinstance(fn, keras.layers.Layer):
         return type(fn).from_config({**fn.get_config(), "dtype": dtype})
     return fn
-
-
-def _values(values: np.ndarray) -> str:
-    return "[" + ", ".join(f"{v:.6g}" for v in values.ravel()) + "]"
 
 
 def _first_bad(x: tf.Tensor, values: tf.Tensor) -> int | None:
@@ -229,7 +226,7 @@ def check_activation(
                 raise Violation(
                     input=describe(x),
                     expected="NaN wherever the input is NaN (a diverged model must not look fine)",
-                    got=_values(got),
+                    got=values_text(got),
                 )
 
     def traces_once() -> None:

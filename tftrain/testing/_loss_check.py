@@ -18,6 +18,7 @@ from tftrain.testing._report import (
     call,
     describe,
     name_of,
+    values_text,
 )
 
 #: What a loss compares: real targets, one-hot, integer labels, or 0/1 targets.
@@ -79,12 +80,6 @@ def infer_from_logits(fn: Any) -> bool:
         if isinstance(source, dict) and "from_logits" in source:
             return bool(source["from_logits"])
     return bool(getattr(fn, "from_logits", False))
-
-
-def _short(values: Any) -> str:
-    """Values rounded to 6 significant digits, for reports."""
-    flat = np.asarray(values, dtype=np.float64).ravel()
-    return "[" + ", ".join(f"{v:.6g}" for v in flat) + "]"
 
 
 def infer_label_smoothing(fn: Any) -> float:
@@ -319,8 +314,8 @@ def check_loss(
             if bad.any():
                 i = int(np.argmax(bad.ravel()))
                 raise Violation(
-                    input=f"{what}: example {i}, y_true={_short(y_true[i])}, "
-                    f"y_pred={_short(y_pred[i])}",
+                    input=f"{what}: example {i}, y_true={values_text(y_true[i])}, "
+                    f"y_pred={values_text(y_pred[i])}",
                     expected="a finite loss >= 0",
                     got=repr(float(values.ravel()[i])),
                 )
@@ -361,8 +356,8 @@ def check_loss(
         if zero_at_target and (at > _MINIMUM).any():
             i = int(np.argmax(at > _MINIMUM))
             raise Violation(
-                input=f"example {i}: y_true={_short(base.y_true[i])}, "
-                f"y_pred={_short(base.at_target()[i])}",
+                input=f"example {i}: y_true={values_text(base.y_true[i])}, "
+                f"y_pred={values_text(base.at_target()[i])}",
                 expected=f"a loss <= {_MINIMUM} at the target",
                 got=repr(float(at[i])),
             )
@@ -379,9 +374,9 @@ def check_loss(
             if worse.any():
                 i = int(np.argmax(worse))
                 raise Violation(
-                    input=f"example {i}: y_true={_short(base.y_true[i])}",
+                    input=f"example {i}: y_true={values_text(base.y_true[i])}",
                     expected=f"the loss at the target ({float(at[i])!r}) <= the loss at "
-                    f"{what} y_pred={_short(y_pred[i])}",
+                    f"{what} y_pred={values_text(y_pred[i])}",
                     got=repr(float(elsewhere[i])),
                 )
 
@@ -392,8 +387,8 @@ def check_loss(
         if part.shape != (k,) or not np.allclose(part, full[:k], rtol=1e-6, atol=1e-6):
             raise Violation(
                 input=f"the first {k} of {batch_size} examples",
-                expected=f"their losses in the full batch {_short(full[:k])}",
-                got=f"{_short(part)}",
+                expected=f"their losses in the full batch {values_text(full[:k])}",
+                got=f"{values_text(part)}",
             )
         if not is_keras:
             return
@@ -413,7 +408,7 @@ def check_loss(
             w = weights if weighted else np.ones(batch_size, "float32")
             args = [tf.constant(base.y_true), tf.constant(base.y_pred)]
             where = f"reduction={reduction!r}" + (
-                f", sample_weight={_short(w)}" if weighted else ""
+                f", sample_weight={values_text(w)}" if weighted else ""
             )
             got = call(where, loss, *args, sample_weight=tf.constant(w) if weighted else None)
             want = float(np.sum(w * full)) / (batch_size if reduction != "sum" else 1)
@@ -421,7 +416,7 @@ def check_loss(
                 raise Violation(
                     input=where,
                     expected=f"a scalar {want!r} from the per-example losses",
-                    got=_short(got) + f" of shape {tuple(got.shape)}",
+                    got=values_text(got) + f" of shape {tuple(got.shape)}",
                 )
 
     def no_broadcasting() -> None:
@@ -444,8 +439,8 @@ def check_loss(
             if got.shape != want.shape or not np.allclose(got, want, rtol=1e-6, atol=1e-6):
                 raise Violation(
                     input=where,
-                    expected=f"an error or the losses of matching shapes {_short(want)}",
-                    got=f"shape {got.shape} {_short(got)}",
+                    expected=f"an error or the losses of matching shapes {values_text(want)}",
+                    got=f"shape {got.shape} {values_text(got)}",
                 )
 
     def gradient_finite() -> None:
@@ -459,10 +454,10 @@ def check_loss(
             if not np.isfinite(values).all():
                 i = int(np.argmax(~np.isfinite(values).reshape(len(values), -1).all(axis=1)))
                 raise Violation(
-                    input=f"{what}: example {i}, y_true={_short(y_true[i])}, "
-                    f"y_pred={_short(y_pred[i])}",
+                    input=f"{what}: example {i}, y_true={values_text(y_true[i])}, "
+                    f"y_pred={values_text(y_pred[i])}",
                     expected="a finite gradient d loss / d y_pred",
-                    got=f"{_short(values[i])}",
+                    got=f"{values_text(values[i])}",
                 )
 
     with run:

@@ -160,6 +160,17 @@ def call(
         raise Violation(input=where, expected="a result", got=_raised(error)) from error
 
 
+def values_text(values: Any) -> str:
+    """Values rounded to 6 significant digits, for reports.
+
+    Example:
+        >>> values_text([0.1234567, float("nan")])
+        '[0.123457, nan]'
+    """
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    return "[" + ", ".join(f"{v:.6g}" for v in flat) + "]"
+
+
 def describe(x: Any) -> str:
     """A short description of a tensor: dtype, shape and its first values.
 
