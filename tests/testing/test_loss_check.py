@@ -5,8 +5,11 @@ from __future__ import annotations
 import keras
 import pytest
 import tensorflow as tf
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tftrain.testing import PropertyCheckError, check_loss
+from tftrain.testing.strategies import labels, logits
 
 
 @pytest.mark.parametrize(
@@ -189,3 +192,38 @@ def test_bad_arguments_are_refused(kwargs, error, message):
 def test_something_that_is_no_loss_is_refused():
     with pytest.raises(TypeError, match=r"`fn` must be callable. Received: fn=3"):
         check_loss(3)
+
+
+def naive_softmax_crossentropy(y_true, logits):
+    """Sparse cross-entropy through exp: overflows for logits above ~88."""
+    logits = tf.cast(logits, tf.float32)
+    probabilities = tf.exp(logits) / tf.reduce_sum(tf.exp(logits), axis=-1, keepdims=True)
+    picked = tf.gather(probabilities, tf.reshape(tf.cast(y_true, tf.int32), [-1]), batch_dims=1)
+    return -tf.math.log(picked)
+
+
+def test_the_naive_softmax_passes_on_the_default_inputs():
+    report = check_loss(naive_softmax_crossentropy, kind="sparse_categorical", from_logits=True)
+    assert "finite and non-negative" in report.passed
+
+
+@given(
+    st.integers(1, 6).flatmap(
+        lambda b: st.tuples(labels(4, batch_size=b), logits(4, batch_size=b, max_value=200.0))
+    )
+)
+def test_drawn_labels_and_logits_reach_every_property_of_a_correct_loss(batch):
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    check_loss(loss, inputs=batch)
+
+
+def test_drawn_inputs_catch_the_overflow_the_default_inputs_miss():
+    y_true = tf.constant([0, 1], tf.int32)
+    logits = tf.constant([[100.0, 0.0, 0.0, 0.0], [0.0, 1.0, 2.0, 3.0]])
+    with pytest.raises(PropertyCheckError, match=r"your inputs: example 0, .* got nan"):
+        check_loss(
+            naive_softmax_crossentropy,
+            kind="sparse_categorical",
+            from_logits=True,
+            inputs=(y_true, logits),
+        )

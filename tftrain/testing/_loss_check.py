@@ -180,6 +180,7 @@ def check_loss(
     batch_size: int = 6,
     zero_at_target: bool = True,
     label_smoothing: float | None = None,
+    inputs: tuple[Any, Any] | None = None,
 ) -> CheckReport:
     r"""Checks that a loss behaves like tftrain's own.
 
@@ -227,6 +228,9 @@ def check_loss(
             (never required with label smoothing).
         label_smoothing: the smoothing the loss applies to its targets, in
             ``[0, 1)``; by default its own ``label_smoothing`` setting, else 0.
+        inputs: an extra ``(y_true, y_pred)`` batch (e.g. drawn with
+            ``tftrain.testing.strategies.labels`` and ``logits``) for the
+            per-example shape, finiteness and gradient properties.
 
     Returns:
         A :class:`CheckReport` naming the properties that hold.
@@ -273,6 +277,7 @@ def check_loss(
     run = PropertyRun(f"loss {name_of(fn)}" + ("" if kind == "regression" else f" ({label})"))
     smoothing = infer_label_smoothing(fn) if label_smoothing is None else label_smoothing
     zero_at_target = zero_at_target and not smoothing
+    extra = [] if inputs is None else [tuple(np.asarray(v) for v in inputs)]
     draws = [
         _Inputs(kind, from_logits, num_classes, batch_size, seed, smoothing) for seed in range(3)
     ]
@@ -289,11 +294,13 @@ def check_loss(
         out = [(f"random draw {i}", d.y_true, d.y_pred) for i, d in enumerate(draws)]
         out.append(("prediction at the target", base.y_true, base.at_target()))
         out.append(("confidently wrong prediction", base.y_true, base.confidently_wrong()))
+        out.extend(("your inputs", y_true, y_pred) for y_true, y_pred in extra)
         return out
 
     def one_per_example() -> None:
-        for b in (batch_size, 0):
-            y_true, y_pred = base.y_true[:b], base.y_pred[:b]
+        batches = [(base.y_true[:b], base.y_pred[:b]) for b in (batch_size, 0)]
+        for y_true, y_pred in batches + extra:
+            b = len(y_pred)
             out = call(
                 f"y_true {describe(y_true)}, y_pred {describe(y_pred)}",
                 per_example_fn,
