@@ -72,6 +72,11 @@ def _swish_multiply_no_nan(x: tf.Tensor) -> tf.Tensor:
     return tf.math.multiply_no_nan(x, tf.math.sigmoid(x))
 
 
+def _swish_clamped(x: tf.Tensor) -> tf.Tensor:
+    x = tf.maximum(x, _lowest(x))
+    return x * tf.math.sigmoid(x)
+
+
 def _swish_backward_two_guards(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
     s = tf.math.sigmoid(x)
     return dy * tf.math.multiply_no_nan(1 + tf.math.multiply_no_nan(x, 1 - s), s)
@@ -95,14 +100,12 @@ def _mish_closed_forward(x: tf.Tensor) -> tf.Tensor:
 
 
 #: Formulations of swish and mish (all memory-efficient but the TF / Keras peer):
-#: the alternatives measured for issue 5's follow-up; "(before)" marks the previous
-#: tftrain form. tftrain's now clamps the input (a fusable forward) and uses the
-#: two-guard backward (swish) or the one-exp closed-form backward (mish).
+#: the alternatives measured for issue 5's follow-up; "(before)" marks mish's
+#: previous form. tftrain's swish keeps multiply_no_nan on the output; its mish
+#: clamps the input (a forward oneDNN fuses) and has a one-exp closed-form backward.
 SWISH_FORMS: dict[str, Callable] = {
     "tf.nn.silu": tf.nn.silu,
-    "multiply_no_nan fwd (before)": with_input_gradient(
-        _swish_multiply_no_nan, _swish_backward_two_guards
-    ),
+    "clamped fwd": with_input_gradient(_swish_clamped, _swish_backward_two_guards),
     "clipped bwd": with_input_gradient(_swish_multiply_no_nan, _swish_backward_clipped),
 }
 MISH_FORMS: dict[str, Callable] = {
