@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 import tqdm
+from tensorflow.core.framework import summary_pb2
 
 from tftrain import ema as ema_family
 from tftrain import losses as loss_family
@@ -99,7 +100,8 @@ def _resolve_optimizer(optimizer: Any, schedule: Any) -> keras.optimizers.Optimi
 def _resolve_ema(ema: Any) -> Any:
     if ema is None:
         return None
-    tracker = ema_family.get(ema)
+    duck = callable(getattr(ema, "apply", None)) and callable(getattr(ema, "swapped", None))
+    tracker = ema if duck else ema_family.get(ema)
     missing = [m for m in ("apply", "swapped") if not callable(getattr(tracker, m, None))]
     if tracker is not None and missing:
         raise TypeError(
@@ -180,11 +182,14 @@ def _check_first_batch(
                 f"Received labels of dtype {dtype.name}; cast them (y.astype('int32')) or use a "
                 "categorical loss for one-hot labels."
             )
-    inputs = getattr(model, "_inputs_struct", None) if model.built else None
-    if inputs is not None and tf.is_tensor(x):
-        (expected,) = tf.nest.flatten(inputs) if len(tf.nest.flatten(inputs)) == 1 else (None,)
-        if expected is not None and not tf.TensorShape(expected.shape[1:]).is_compatible_with(
-            x.shape[1:]
+    try:
+        inputs = tf.nest.flatten(model.inputs) if model.built else []
+    except (AttributeError, ValueError):  # a subclassed model has no symbolic inputs
+        inputs = []
+    if len(inputs) == 1 and tf.is_tensor(x):
+        expected = inputs[0]
+        if not tf.TensorShape(expected.shape).is_compatible_with(
+            tf.TensorShape([None, *x.shape[1:]])
         ):
             raise ValueError(
                 f"The data in `{argument}` does not fit the model {model.name!r}: x has shape "
@@ -239,6 +244,29 @@ def _build_ema(tracker: Any, variables: Sequence[Any]) -> None:
 
 
 # ----------------------------------------------------------------------------- the loop
+def _apply_if(condition: tf.Tensor, update: Callable[..., None], args: tuple[Any, ...]) -> None:
+    """``update(*args)`` when ``condition`` (the same on every replica), from a replica context.
+
+    A strategy that synchronizes through ``merge_call`` (``MirroredStrategy``)
+    cannot branch around ``optimizer.apply_gradients`` inside a replica, so the
+    branch is taken in the cross-replica context and each replica's update is
+    run from there, as Keras's ``LossScaleOptimizer`` does.
+    """
+    if tf.__internal__.distribute.strategy_supports_no_merge_call():
+        tf.cond(condition, lambda: update(*args), lambda: None)
+        return
+
+    def cross_replica(distribution, condition, args):
+        condition = distribution.experimental_local_results(condition)[0]
+        tf.cond(
+            condition,
+            lambda: distribution.extended.call_for_each_replica(update, args=args),
+            lambda: None,
+        )
+
+    tf.distribute.get_replica_context().merge_call(cross_replica, args=(condition, args))
+
+
 class _Loop:
     """The compiled pieces of one run: the multi-step train and eval functions."""
 
@@ -290,16 +318,15 @@ class _Loop:
             finite = tf.math.is_finite(mean)
             learning_rate = tf.cast(optimizer.learning_rate, tf.float32)
 
-            def update():
+            def update(gradients, y, y_pred, weight):
                 optimizer.apply_gradients(zip(gradients, variables, strict=True))
                 if ema is not None:
                     ema.apply(variables, step=optimizer.iterations)
                 for metric in metrics:
-                    metric.update_state(y, y_pred, sample_weight=rest[0] if rest else None)
-                return tf.constant(True)
+                    metric.update_state(y, y_pred, sample_weight=weight)
 
             apply = tf.logical_and(finite, count > 0)
-            tf.cond(apply, update, lambda: tf.constant(False))
+            _apply_if(apply, update, (gradients, y, y_pred, rest[0] if rest else None))
             return mean * count, count, finite, learning_rate
 
         step = tf.function(replica_step, jit_compile=True) if jit_compile else replica_step
@@ -355,6 +382,19 @@ class _Loop:
 
         self.train = train
         self.evaluate = evaluate
+        self.step = step
+
+
+#: Marks a summary as a TensorBoard scalar, so ``tensorboard`` need not be installed to write one.
+_SCALAR_METADATA = summary_pb2.SummaryMetadata(
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
+    data_class=summary_pb2.DATA_CLASS_SCALAR,
+)
+
+
+def _scalar(tag: str, value: float) -> None:
+    """What ``tf.summary.scalar`` writes, without requiring the tensorboard package."""
+    tf.summary.write(tag, tf.constant(value, tf.float32), metadata=_SCALAR_METADATA)
 
 
 def _show_progress(progress: bool) -> bool:
@@ -584,7 +624,7 @@ def fit(
         if manager.latest_checkpoint:
             try:
                 checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-            except AssertionError as error:
+            except (AssertionError, ValueError, tf.errors.OpError) as error:
                 raise ValueError(
                     f"The checkpoint {manager.latest_checkpoint} does not match this model, "
                     f"optimizer and EMA: {str(error).splitlines()[0]}"
@@ -679,8 +719,8 @@ def fit(
             bar.set_postfix(loss=f"{running:.4g}", lr=f"{learning_rate:.3g}")
             if writer is not None:
                 with writer.as_default(step=global_step):
-                    tf.summary.scalar("step/loss", running)
-                    tf.summary.scalar("step/learning_rate", learning_rate)
+                    _scalar("step/loss", running)
+                    _scalar("step/learning_rate", learning_rate)
             for callback in callbacks:
                 callback.on_step_end(global_step, {"loss": running, "learning_rate": learning_rate})
             stop = any(c.stop_training for c in callbacks)
@@ -710,7 +750,7 @@ def fit(
         if writer is not None:
             with writer.as_default(step=epoch):
                 for key, value in logs.items():
-                    tf.summary.scalar(f"epoch/{key}", value)
+                    _scalar(f"epoch/{key}", value)
             writer.flush()
         state["epoch"].assign(epoch + 1)
         state["batch"].assign(0)
