@@ -273,7 +273,7 @@ def test_nonfinite_loss_stops_naming_the_step_and_keeps_the_last_good_state(
 def test_nonfinite_loss_never_reaches_a_checkpoint(classification, make_model, tmp_path):
     x, y = _data_with_nan(*classification, row=40)  # batch 2 of every epoch
     model = make_model()
-    with pytest.raises(NonFiniteLossError, match="step 2 .epoch 0, batch 2.") as info:
+    with pytest.raises(NonFiniteLossError, match=r"step 2 \(epoch 0, batch 2\)") as info:
         _fit(
             model,
             (x, y),

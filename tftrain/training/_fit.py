@@ -94,6 +94,9 @@ def _resolve_optimizer(optimizer: Any, schedule: Any) -> keras.optimizers.Optimi
                 f"Received: schedule={schedule!r}"
             )
         optimizer.learning_rate = schedule
+        # Keras drops the old rate variable from its variable list in place, which leaves a
+        # list that tf.train.Checkpoint refuses to save; a fresh copy of it is append-only.
+        optimizer._variables = list(optimizer._variables)
     return optimizer
 
 
@@ -615,8 +618,8 @@ def fit(
         parts: dict[str, Any] = {"model": model, "optimizer": optimizer, "state": state}
         if tracker is not None:
             parts["ema"] = tracker
-        if train_metrics:
-            parts["metrics"] = train_metrics
+        if train_metrics:  # Keras metrics are not trackable themselves; their variables are
+            parts["metrics"] = [v for metric in train_metrics for v in metric.variables]
         checkpoint = tf.train.Checkpoint(**parts)
         manager = tf.train.CheckpointManager(
             checkpoint, os.fspath(checkpoint_dir), max_to_keep=max_checkpoints
