@@ -1,23 +1,32 @@
 """A small deterministic training run for the kill-and-resume test (run as a script).
 
-``python -m tests.training._resumable_run CHECKPOINT_DIR OUT.npz [REFERENCE_DIR KILL_MARKER
-KILL_STEP]`` trains with a schedule, an EMA, a metric and validation, checkpointing
-every two batches, and writes the weights, the EMA averages and the history to
-``OUT.npz``. With the last three arguments it first makes the uninterrupted
-reference run in ``REFERENCE_DIR`` (written to ``REFERENCE_DIR/out.npz``), then
-trains in ``CHECKPOINT_DIR``, touches the marker after step ``KILL_STEP`` and
-waits to be killed.
+``python -m tests.training._resumable_run RUN_DIR OUT.npz [options]`` trains with a
+schedule, an EMA, a metric and validation in ``RUN_DIR``, checkpointing every two
+batches, and writes the weights, the EMA averages and the history to ``OUT.npz``.
+
+Options: ``--kill-at STEP MARKER`` touches ``MARKER`` after step ``STEP`` and waits
+to be killed; ``--reference DIR`` first makes an uninterrupted run in ``DIR``
+(written to ``DIR/out.npz``); ``--after FILE`` waits for ``FILE`` before the run
+in ``RUN_DIR`` (so a resuming process can import and make the reference run while
+the other one is being killed).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import pathlib
-import sys
 import time
 
 
-def main(argv: list[str]) -> None:
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("run_dir")
+    parser.add_argument("out")
+    parser.add_argument("--kill-at", nargs=2, metavar=("STEP", "MARKER"))
+    parser.add_argument("--reference")
+    parser.add_argument("--after")
+    args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
     import numpy as np
@@ -27,15 +36,11 @@ def main(argv: list[str]) -> None:
     from tftrain.training import Callback, fit
 
     tf.config.experimental.enable_op_determinism()
-    checkpoint_dir, out = argv[0], argv[1]
-    reference, marker, kill_step = (
-        (argv[2], argv[3], int(argv[4])) if len(argv) > 2 else (None, None, -1)
-    )
 
     class WaitForKill(Callback):
         def on_step_end(self, step, logs):
-            if step == kill_step:
-                pathlib.Path(marker).write_text(str(step))
+            if args.kill_at and step == int(args.kill_at[0]):
+                pathlib.Path(args.kill_at[1]).write_text(str(step))
                 time.sleep(600)
 
     rng = np.random.default_rng(0)
@@ -76,10 +81,13 @@ def main(argv: list[str]) -> None:
             arrays[f"ema{i}"] = ema.average(v).numpy()
         np.savez(out, history=history.to_json(), **arrays)
 
-    if reference is not None:
-        run(reference, os.path.join(reference, "out.npz"))
-    run(checkpoint_dir, out, [WaitForKill()])
+    if args.reference:
+        run(args.reference, os.path.join(args.reference, "out.npz"))
+    if args.after:
+        while not os.path.exists(args.after):
+            time.sleep(0.02)
+    run(args.run_dir, args.out, [WaitForKill()])
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

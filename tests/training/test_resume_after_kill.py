@@ -45,9 +45,19 @@ def test_sigkill_mid_epoch_then_restart_ends_with_the_uninterrupted_weights(tmp_
 
 
 def _run_kill_and_resume(tmp_path, marker, processes):
-    # First the uninterrupted reference run, then the run killed after step 10 (epoch 1, batch 4).
-    killed = _start(tmp_path / "run", tmp_path / "unused.npz", tmp_path / "straight", marker, 10)
-    processes.append(killed)
+    # One process is killed after step 10 (epoch 1, batch 4); the other meanwhile makes the
+    # uninterrupted reference run, then waits for the kill and resumes the killed run.
+    go = tmp_path / "killed"
+    killed = _start(tmp_path / "run", tmp_path / "unused.npz", "--kill-at", 10, marker)
+    resumed = _start(
+        tmp_path / "run",
+        tmp_path / "resumed.npz",
+        "--reference",
+        tmp_path / "straight",
+        "--after",
+        go,
+    )
+    processes += [killed, resumed]
     deadline = time.monotonic() + 120
     while not marker.exists():
         assert killed.poll() is None, killed.communicate()[0].decode()[-3000:]
@@ -58,12 +68,11 @@ def _run_kill_and_resume(tmp_path, marker, processes):
     assert killed.returncode == -signal.SIGKILL
     checkpoints = sorted(p.name for p in (tmp_path / "run").glob("ckpt-*.index"))
     assert checkpoints[-1] == "ckpt-8.index"  # the last save, mid-epoch (epoch 1, batch 2)
+    go.write_text("go")
 
-    resumed_run = _start(tmp_path / "run", tmp_path / "resumed.npz")
-    processes.append(resumed_run)
-    _finish(resumed_run)
-    resumed = np.load(tmp_path / "resumed.npz")
+    _finish(resumed)
+    resumed_out = np.load(tmp_path / "resumed.npz")
     expected = np.load(tmp_path / "straight" / "out.npz")
-    assert sorted(resumed.files) == sorted(expected.files) and "ema0" in expected.files
+    assert sorted(resumed_out.files) == sorted(expected.files) and "ema0" in expected.files
     for name in expected.files:
-        np.testing.assert_array_equal(resumed[name], expected[name], err_msg=name)
+        np.testing.assert_array_equal(resumed_out[name], expected[name], err_msg=name)

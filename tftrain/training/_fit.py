@@ -535,8 +535,9 @@ def fit(
         >>> history = fit(model, (x, 3 * x), loss=keras.losses.MeanSquaredError(),
         ...               optimizer=keras.optimizers.SGD(0.5), epochs=5, batch_size=16,
         ...               progress=False, seed=0)
-        >>> print(f"{history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.5f}")
-        0.848 -> 0.00000
+        >>> print(f"loss {history.history['loss'][-1]:.5f}, "
+        ...       f"slope {float(model.layers[0].kernel[0, 0]):.2f}")
+        loss 0.00000, slope 3.00
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"Argument `model` must be a keras.Model. Received: model={model!r}")
