@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import tftrain.ema
+import tftrain
 
 
 class _EmaDouble(tf.Module):
@@ -86,4 +86,4 @@ def make_model():
 
 
 def sparse_ce() -> keras.losses.Loss:
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return tftrain.losses.SparseCategoricalCrossentropy(from_logits=True)

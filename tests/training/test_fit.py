@@ -57,13 +57,31 @@ def test_weights_match_a_hand_written_tape_loop_for_arrays_and_datasets(classifi
     from_arrays = make_model()
     _fit(from_arrays, (x, y, w), shuffle=False)
     from_dataset = make_model()
-    _fit(from_dataset, tf.data.Dataset.from_tensor_slices((x, y, w)).batch(16))
+    column = w[:, None]  # (batch, 1) weights, as Keras also takes them
+    _fit(from_dataset, tf.data.Dataset.from_tensor_slices((x, y, column)).batch(16))
 
     reference = make_model()
     batches = [(x[i : i + 16], y[i : i + 16], w[i : i + 16]) for i in range(0, len(x), 16)]
     _hand_loop(reference, keras.optimizers.Adam(0.01), batches, sparse_ce().call, epochs=2)
     _assert_same_weights(from_arrays, reference, scale=10)  # Adam's sqrt: ulps over 12 steps
     _assert_same_weights(from_dataset, reference, scale=10)
+
+
+def test_keras_losses_plain_functions_and_loss_specs_train_alike(classification, make_model):
+    x, y = classification
+    losses = [
+        {"name": "sparse_categorical_crossentropy", "from_logits": True},
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        lambda y_true, y_pred: tftrain.losses.sparse_categorical_crossentropy(
+            y_true, y_pred, from_logits=True
+        ),
+    ]
+    models = []
+    for loss in losses:
+        models.append(make_model())
+        _fit(models[-1], (x, y), loss=loss, epochs=1, seed=0)
+    for model in models[1:]:
+        _assert_same_weights(model, models[0], scale=10)  # Keras's log-softmax: a few ulps
 
 
 def test_partial_last_batch_is_averaged_over_its_own_size(classification, make_model):

@@ -163,6 +163,12 @@ def _per_example(loss_fn: Callable[[Any, Any], Any], y: Any, y_pred: Any) -> tf.
     return values
 
 
+def _weighted_sum(per_example: tf.Tensor, rest: Sequence[Any]) -> tf.Tensor:
+    """:math:`\\sum_i w_i \\ell_i` (sample weights of shape ``()``, ``(B,)`` or ``(B, 1)``)."""
+    weight = rest[0] if rest else None
+    return loss_family.reduce_over_global_batch(per_example, weight, global_batch_size=1)
+
+
 def _check_first_batch(
     model: keras.Model,
     loss_fn: Callable[..., Any],
@@ -308,9 +314,7 @@ class _Loop:
             with tf.GradientTape() as tape:
                 y_pred = model(x, training=True)
                 per_example = _per_example(loss_fn, y, y_pred)
-                if rest:
-                    per_example = per_example * tf.cast(rest[0], tf.float32)
-                local_sum = tf.reduce_sum(per_example)
+                local_sum = _weighted_sum(per_example, rest)
                 local_count = tf.cast(tf.shape(per_example)[0], tf.float32)
                 total, count = global_sums(tf.stop_gradient(local_sum), local_count)
                 reg = regularization()
@@ -366,12 +370,10 @@ class _Loop:
             x, y, *rest = batch
             y_pred = model(x, training=False)
             per_example = _per_example(loss_fn, y, y_pred)
-            if rest:
-                per_example = per_example * tf.cast(rest[0], tf.float32)
             count = tf.cast(tf.shape(per_example)[0], tf.float32)
             for metric in val_metrics:
                 metric.update_state(y, y_pred, sample_weight=rest[0] if rest else None)
-            return tf.reduce_sum(per_example) + regularization() * count, count
+            return _weighted_sum(per_example, rest) + regularization() * count, count
 
         @tf.function
         def evaluate(iterator, steps):
