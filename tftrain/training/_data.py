@@ -86,6 +86,7 @@ class Batches:
                 )
             self.batch_size = check_integer("batch_size", batch_size, minimum=1)
             self._arrays = arrays
+            self._tensors = tf.nest.map_structure(tf.convert_to_tensor, arrays)  # copied once
             self.steps = math.ceil(self.examples / self.batch_size)
             self.element_spec = tf.nest.map_structure(
                 lambda a: tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)), arrays
@@ -108,9 +109,12 @@ class Batches:
             order = np.random.default_rng([seed, epoch]).permutation(self.examples)
         else:
             order = np.arange(self.examples)
-        order = order[skip * self.batch_size :]
-        arrays = tf.nest.map_structure(lambda a: a[order], self._arrays)
-        dataset = tf.data.Dataset.from_tensor_slices(arrays).batch(self.batch_size)
+        tensors = self._tensors
+        # Batches of indices, gathered from the arrays (converted once, never copied whole).
+        indices = tf.data.Dataset.from_tensor_slices(order[skip * self.batch_size :])
+        dataset = indices.batch(self.batch_size).map(
+            lambda index: tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
+        )
         return dataset.prefetch(tf.data.AUTOTUNE)
 
     def first_batch(self) -> Any:
