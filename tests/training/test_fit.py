@@ -500,6 +500,12 @@ def test_a_model_built_outside_the_strategy_is_refused(classification, make_mode
     x, y = classification
     with pytest.raises(ValueError, match="outside the strategy's scope"):
         _fit(make_model(), (x, y), strategy=two_replicas)
+    with two_replicas.scope():
+        model = make_model()
+    with pytest.raises(ValueError, match="optimizer` was created outside the strategy's scope"):
+        _fit(model, (x, y), strategy=two_replicas, optimizer=keras.optimizers.Adam())
+    with pytest.raises(ValueError, match="`jit_compile=True` is not supported"):
+        _fit(model, (x, y), strategy=two_replicas, jit_compile=True)
 
 
 # ----------------------------------------------------------------------------- bad input

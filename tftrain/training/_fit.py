@@ -47,7 +47,7 @@ class NonFiniteLossError(FloatingPointError):
         where = f"newest checkpoint: {checkpoint}" if checkpoint else "no checkpoint written"
         super().__init__(
             f"Non-finite loss {loss} at step {step} (epoch {epoch}, batch {batch}); training "
-            f"stopped before applying it, the weights are those after step {step - 1} "
+            f"stopped before applying it, so the weights are those before it "
             f"({where}). Lower the learning rate, check the data for NaN/inf, or pass "
             'on_nonfinite="skip" to skip such steps.'
         )
@@ -565,6 +565,12 @@ def fit(
         seed = check_integer("seed", seed, minimum=0)
         keras.utils.set_random_seed(seed)
     strategy = strategy or tf.distribute.get_strategy()
+    if jit_compile and strategy.num_replicas_in_sync > 1:
+        raise ValueError(
+            "Argument `jit_compile=True` is not supported with a multi-replica strategy (the "
+            "step synchronizes replicas, which XLA cannot compile). Received: jit_compile=True, "
+            f"strategy with {strategy.num_replicas_in_sync} replicas"
+        )
     loss_fn, loss_name = _resolve_loss(loss)
     sparse = _is_sparse(loss, loss_name)
     schedule = None if schedule is None else schedule_family.get(schedule)
