@@ -355,14 +355,14 @@ class _Loop:
                     break
                 out = strategy.run(step, args=(next(iterator),))
                 step_total, step_count, finite, learning_rate = [first(o) for o in out]
-                if finite:
-                    total += step_total
-                    count += step_count
-                elif stop_on_nonfinite:
-                    bad = done
-                    bad_loss = step_total / step_count
+                # Arithmetic, not a branch per step: a cond in the loop body costs ~5%.
+                total += tf.where(finite, step_total, 0.0)
+                count += tf.where(finite, step_count, 0.0)
+                if stop_on_nonfinite:
+                    bad = tf.where(finite, bad, done)
+                    bad_loss = tf.where(finite, bad_loss, step_total / step_count)
                 else:
-                    skipped += 1
+                    skipped += tf.cast(tf.logical_not(finite), tf.int64)
                 done += 1
             return total, count, done, bad, bad_loss, skipped, learning_rate
 
