@@ -2,61 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import tftrain
 
 
-class _EmaDouble(tf.Module):
-    """Stand-in with the pinned tftrain.ema interface, until tftrain.ema lands."""
-
-    def __init__(self, decay: float = 0.9, *, warmup: bool = True, name: str = "ema"):
-        super().__init__(name=name)
-        self.decay = decay
-        self.warmup = warmup
-        self.shadows: dict[str, tf.Variable] = {}
-
-    def apply(self, variables, step=None):
-        decay = tf.constant(self.decay)
-        if self.warmup and step is not None:
-            t = tf.cast(step, tf.float32)
-            decay = tf.minimum(decay, (1.0 + t) / (10.0 + t))
-        for v in variables:
-            key = v.path
-            if key not in self.shadows:
-                with tf.init_scope():
-                    self.shadows[key] = tf.Variable(v.numpy(), trainable=False)
-            s = self.shadows[key]
-            s.assign_sub((1.0 - decay) * (s - tf.convert_to_tensor(v)))
-
-    def average(self, variable):
-        return self.shadows[variable.path]
-
-    def averages(self):
-        return dict(self.shadows)
-
-    @contextlib.contextmanager
-    def swapped(self, variables):
-        saved = [tf.identity(v) for v in variables]
-        for v in variables:
-            v.assign(self.shadows[v.path])
-        try:
-            yield
-        finally:
-            for v, value in zip(variables, saved, strict=True):
-                v.assign(value)
-
-
 @pytest.fixture
 def make_ema():
-    """Builds the real ExponentialMovingAverage (or the double until it lands)."""
-    cls = getattr(tftrain.ema, "ExponentialMovingAverage", _EmaDouble)
-    return lambda decay=0.9, **kw: cls(decay, **kw)
+    """Builds a tftrain.ema.ExponentialMovingAverage: ``make_ema(decay, **kwargs)``."""
+    return lambda decay=0.9, **kw: tftrain.ema.ExponentialMovingAverage(decay, **kw)
 
 
 @pytest.fixture

@@ -525,7 +525,9 @@ def _refused(model, data, error, match, **kwargs):
         ({"on_nonfinite": "ignore"}, ValueError, r"`on_nonfinite`. Expected one of \['stop'"),
         ({"schedule": "warmup_cosine"}, ValueError, "Unknown schedule 'warmup_cosine'"),
         ({"schedule": [0.1, 0.2]}, TypeError, "as a schedule"),
-        ({"ema": "fast"}, (TypeError, ValueError), "ema|EMA|decay"),
+        ({"ema": "fast"}, ValueError, "Unknown ema 'fast'"),
+        ({"ema": 1.5}, ValueError, r"`decay` must be in \[0.0, 1.0\)"),
+        ({"ema": keras.optimizers.Adam()}, TypeError, "as an ema"),
         ({"loss": 3}, TypeError, "Argument `loss` must be"),
         (
             {

@@ -31,6 +31,15 @@ class ComplexityReport:
             statistics).
         macs_per_example: multiply-accumulate operations of one forward pass
             for one example, counted for ``Dense`` and convolution layers.
+
+    Example:
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="out")])
+        >>> print(model_complexity(model))
+        Model complexity: ...
+        layer  type   output shape  params  MACs
+        out    Dense  (None, 2)         10     8
+        1 layer, 10 trainable parameters (0 non-trainable), 8 MACs per example
     """
 
     name: str
@@ -64,7 +73,8 @@ class ComplexityReport:
                 )
             )
         lines.append(
-            f"{len(self.layers)} layers, {self.trainable_parameters:,} trainable parameters "
+            f"{len(self.layers)} layer{'' if len(self.layers) == 1 else 's'}, "
+            f"{self.trainable_parameters:,} trainable parameters "
             f"({self.non_trainable_parameters:,} non-trainable), "
             f"{self.macs_per_example:,} MACs per example"
         )
