@@ -354,6 +354,34 @@ def test_fit_on_a_checkpoint_directory_resumes_exactly(
     _assert_same_history(history, expected, rel=1e-12)
 
 
+def test_a_dataset_resumes_mid_epoch_by_skipping_the_consumed_batches(
+    classification, make_model, tmp_path
+):
+    x, y = classification
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+
+    class StopAt(Callback):
+        def on_step_end(self, step, logs):
+            self.stop_training = step == 8  # epoch 1, batch 2: a mid-epoch checkpoint
+
+    _fit(
+        make_model(),
+        data,
+        epochs=3,
+        steps_per_execution=2,
+        callbacks=[StopAt()],
+        checkpoint_dir=tmp_path,
+        metrics=["accuracy"],
+    )
+    assert tf.train.latest_checkpoint(tmp_path).endswith("-8")
+    resumed = make_model(seed=3)
+    history = _fit(resumed, data, epochs=3, checkpoint_dir=tmp_path, metrics=["accuracy"])
+    straight = make_model()
+    expected = _fit(straight, data, epochs=3, metrics=["accuracy"])
+    _assert_same_weights(resumed, straight)
+    _assert_same_history(history, expected, rel=1e-6)
+
+
 def test_a_finished_run_resumes_to_nothing(classification, make_model, tmp_path):
     x, y = classification
     model = make_model()
@@ -455,6 +483,28 @@ def test_progress_prints_the_complexity_report(classification, make_model, capsy
     assert "Model complexity" in out and "83 trainable parameters" in out
     _fit(make_model(), (x, y), epochs=1, progress=False)
     assert capsys.readouterr().out == ""
+
+
+def test_a_progress_bar_with_loss_and_rate_on_a_terminal_only(
+    classification, make_model, capsys, monkeypatch
+):
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    x, y = classification
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    _fit(make_model(), (x, y), epochs=1, progress=True, optimizer=keras.optimizers.SGD(0.125))
+    assert "Epoch 1/1" in terminal.getvalue() and "lr=0.125" in terminal.getvalue()
+    assert "loss=" in terminal.getvalue()
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal: no bar
+    _fit(make_model(), (x, y), epochs=1, progress=True)
+    assert sys.stderr.getvalue() == ""
+    capsys.readouterr()
 
 
 def test_history_round_trips_through_json_and_csv(classification, make_model, tmp_path):

@@ -725,7 +725,8 @@ def fit(
             state["loss_count"].assign_add(float(count))
             learning_rate = float(lr)
             nonfinite += int(skipped)
-            position += int(done)
+            done = int(done)
+            position += done
             running = state["loss_total"].numpy() / max(state["loss_count"].numpy(), 1.0)
             bar.update(done)
             bar.set_postfix(loss=f"{running:.4g}", lr=f"{learning_rate:.3g}")
