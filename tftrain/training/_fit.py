@@ -165,8 +165,17 @@ def _per_example(loss_fn: Callable[[Any, Any], Any], y: Any, y_pred: Any) -> tf.
 
 def _weighted_sum(per_example: tf.Tensor, rest: Sequence[Any]) -> tf.Tensor:
     """:math:`\\sum_i w_i \\ell_i` (sample weights of shape ``()``, ``(B,)`` or ``(B, 1)``)."""
-    weight = rest[0] if rest else None
-    return loss_family.reduce_over_global_batch(per_example, weight, global_batch_size=1)
+    if not rest:
+        return tf.reduce_sum(per_example)
+    return loss_family.reduce_over_global_batch(per_example, rest[0], global_batch_size=1)
+
+
+def _last_rate(optimizer: keras.optimizers.Optimizer) -> tf.Tensor:
+    """The learning rate the optimizer's latest step used (read once per execution)."""
+    rate = optimizer._learning_rate
+    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+        return tf.cast(rate(tf.maximum(optimizer.iterations - 1, 0)), tf.float32)
+    return tf.cast(rate() if callable(rate) else rate, tf.float32)
 
 
 def _check_first_batch(
@@ -298,10 +307,12 @@ class _Loop:
         replicas = strategy.num_replicas_in_sync
 
         def global_sums(local_sum, local_count):
-            sums = tf.stack([local_sum, local_count])
-            if replicas > 1:
-                context = tf.distribute.get_replica_context()
-                sums = context.all_reduce(tf.distribute.ReduceOp.SUM, sums)
+            if replicas == 1:
+                return local_sum, local_count
+            context = tf.distribute.get_replica_context()
+            sums = context.all_reduce(
+                tf.distribute.ReduceOp.SUM, tf.stack([local_sum, local_count])
+            )
             return sums[0], sums[1]
 
         def regularization():
@@ -323,7 +334,6 @@ class _Loop:
             gradients = tape.gradient(scaled, variables)
             mean = tf.math.divide_no_nan(total, count) + reg
             finite = tf.math.is_finite(mean)
-            learning_rate = tf.cast(optimizer.learning_rate, tf.float32)
 
             def update(gradients, y, y_pred, weight):
                 optimizer.apply_gradients(zip(gradients, variables, strict=True))
@@ -334,7 +344,7 @@ class _Loop:
 
             apply = tf.logical_and(finite, count > 0)
             _apply_if(apply, update, (gradients, y, y_pred, rest[0] if rest else None))
-            return mean * count, count, finite, learning_rate
+            return mean * count, count, finite
 
         step = tf.function(replica_step, jit_compile=True) if jit_compile else replica_step
 
@@ -349,12 +359,11 @@ class _Loop:
             bad = tf.constant(-1, tf.int64)
             bad_loss = tf.constant(0.0)
             skipped = tf.constant(0, tf.int64)
-            learning_rate = tf.constant(0.0)
             for _ in tf.range(steps):
                 if bad >= 0:
                     break
                 out = strategy.run(step, args=(next(iterator),))
-                step_total, step_count, finite, learning_rate = [first(o) for o in out]
+                step_total, step_count, finite = [first(o) for o in out]
                 # Arithmetic, not a branch per step: a cond in the loop body costs ~5%.
                 total += tf.where(finite, step_total, 0.0)
                 count += tf.where(finite, step_count, 0.0)
@@ -364,7 +373,7 @@ class _Loop:
                 else:
                     skipped += tf.cast(tf.logical_not(finite), tf.int64)
                 done += 1
-            return total, count, done, bad, bad_loss, skipped, learning_rate
+            return total, count, done, bad, bad_loss, skipped, _last_rate(optimizer)
 
         def replica_eval(batch):
             x, y, *rest = batch
