@@ -148,10 +148,6 @@ def _clone_metric(metric: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- checks
-def _shape(t: Any) -> str:
-    return str(tuple(tf.nest.map_structure(lambda s: s, list(t.shape))))
-
-
 def _per_example(loss_fn: Callable[[Any, Any], Any], y: Any, y_pred: Any) -> tf.Tensor:
     """Per-example float32 losses; trailing axes of a per-element loss are averaged."""
     y_pred = tf.nest.map_structure(
@@ -396,7 +392,6 @@ class _Loop:
 
         self.train = train
         self.evaluate = evaluate
-        self.step = step
 
 
 #: Marks a summary as a TensorBoard scalar, so ``tensorboard`` need not be installed to write one.
