@@ -36,7 +36,7 @@ from tftrain.training import Callback, fit
 
 tf.get_logger().setLevel("ERROR")  # every candidate traces its own functions, by design
 
-EXAMPLES, BATCH, ROUNDS, EPOCHS = 30_000, 128, int(os.environ.get("ROUNDS", "4")), 3
+EXAMPLES, BATCH, ROUNDS, EPOCHS = 30_000, 128, int(os.environ.get("ROUNDS", "7")), 3
 STEPS = -(-EXAMPLES // BATCH)
 rng = np.random.default_rng(0)
 X = rng.normal(size=(EXAMPLES, 784)).astype("float32")
