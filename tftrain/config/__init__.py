@@ -23,5 +23,18 @@ from tftrain.config._recipe import (
     load,
     parse_override,
 )
+from tftrain.config._run import DEFAULT_RECIPE, RunResult, default_recipe, last_epoch, run
 
-__all__ = ["Components", "Recipe", "RecipeError", "apply_overrides", "load", "parse_override"]
+__all__ = [
+    "DEFAULT_RECIPE",
+    "Components",
+    "Recipe",
+    "RecipeError",
+    "RunResult",
+    "apply_overrides",
+    "default_recipe",
+    "last_epoch",
+    "load",
+    "parse_override",
+    "run",
+]

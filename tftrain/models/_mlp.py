@@ -147,7 +147,7 @@ def linear(
     output_units: int = 1,
     output_activation: Any = None,
 ) -> keras.Model:
-    r"""A linear model, :math:`y = W x + b` (logistic or softmax with ``output_activation``).
+    r"""A linear model: one dense layer, :math:`y = W x + b`, then ``output_activation``.
 
     Args:
         input_shape: the shape of one example, or ``None`` to build on first call.
