@@ -192,8 +192,8 @@ def _plain_text(text: str) -> str:
     """A docstring line without reStructuredText markup.
 
     Example:
-        >>> _plain_text("A rate :math:`\\eta = v` with ``alpha``.")
-        'A rate \\eta = v with alpha.'
+        >>> _plain_text("A rate :math:`y = a x` with ``alpha``.")
+        'A rate y = a x with alpha.'
     """
     text = re.sub(r":\w+:`([^`]*)`", r"\1", text)
     return text.replace("``", "")
