@@ -32,8 +32,8 @@ def descend(schedule: tftrain.schedules.Schedule, steps: int = 40) -> float:
 
     print(f"{'step':>4} {'w':>10} {'loss':>12} {'lr':>10}")
     for _ in range(steps):
-        loss, learning_rate = train_step()
-        print(f"{int(step) - 1:>4} {float(w):>10.5f} {float(loss):>12.6f} {float(learning_rate):>10.6f}")
+        loss, rate = train_step()
+        print(f"{int(step) - 1:>4} {float(w):>10.5f} {float(loss):>12.6f} {float(rate):>10.6f}")
     return float(w)
 
 

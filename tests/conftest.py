@@ -11,10 +11,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
+import keras
+import pytest
+import tensorflow as tf
+from hypothesis import HealthCheck, settings
 
 # Two logical CPU devices, so MirroredStrategy tests have two replicas. This
 # must run before TensorFlow initialises its devices.

@@ -14,7 +14,7 @@ Example:
 
 __version__ = "0.1.0"
 
-from tftrain import (  # noqa: E402
+from tftrain import (
     activations,
     config,
     data,

@@ -41,15 +41,15 @@ def check_number(name: str, value: Any) -> float:
 def check_integer(name: str, value: Any, *, minimum: int | None = None) -> int:
     """Returns ``value`` as an int; an integer (not a bool) ``>= minimum`` is required.
 
+    A float with no fraction (``4.0``, as JSON may give) counts as an integer.
+
     Raises:
-        TypeError: ``value`` is not an integer (floats with a fraction included).
+        TypeError: ``value`` is not an integer (a bool, or a float with a fraction).
         ValueError: ``value`` is below ``minimum``.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, numbers.Real) and float(value).is_integer():
-            value = int(value)
-        else:
-            raise TypeError(f"Argument `{name}` must be an integer. {_received(name, value)}")
+    whole_float = isinstance(value, float) and value.is_integer()
+    if isinstance(value, bool) or not (isinstance(value, numbers.Integral) or whole_float):
+        raise TypeError(f"Argument `{name}` must be an integer. {_received(name, value)}")
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"Argument `{name}` must be >= {minimum}. {_received(name, value)}")

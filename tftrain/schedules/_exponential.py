@@ -27,7 +27,8 @@ class ExponentialDecay(Schedule):
     when growing (:math:`r > 1`). With ``transition_begin=0`` and no
     ``end_value`` the values are those of
     ``keras.optimizers.schedules.ExponentialDecay``, computed the same way in
-    float32. A negative step is treated as step 0.
+    float32. A negative step is treated as step 0. Growth without an
+    ``end_value`` overflows to ``inf`` once :math:`r^p` exceeds float32's range.
 
     Args:
         initial_learning_rate: :math:`\eta_0`; finite, ``>= 0``.
@@ -72,7 +73,9 @@ class ExponentialDecay(Schedule):
         check_positive("decay_steps", decay_steps)
         rate = check_positive("decay_rate", decay_rate)
         if not isinstance(staircase, bool):
-            raise TypeError(f"Argument `staircase` must be a bool. Received: staircase={staircase!r}")
+            raise TypeError(
+                f"Argument `staircase` must be a bool. Received: staircase={staircase!r}"
+            )
         check_integer("transition_begin", transition_begin, minimum=0)
         if end_value is not None:
             end = check_non_negative("end_value", end_value)

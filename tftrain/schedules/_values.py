@@ -16,7 +16,10 @@ def values(schedule: Any, steps: int | Iterable[int]) -> np.ndarray:
     """The learning rates of ``schedule`` at ``steps``, for plots and tests.
 
     tftrain's schedules are evaluated in one vectorized call; any other
-    ``LearningRateSchedule`` step by step inside one ``tf.map_fn``.
+    ``LearningRateSchedule`` step by step inside one ``tf.map_fn``. The
+    vectorized kernels (``pow``, ``cos``) may round differently from the
+    one-step calls an optimizer makes, by one float32 ulp at most: use this
+    for plots and tolerance checks, and single calls for bit-exact laws.
 
     Args:
         schedule: a schedule or a spec that :func:`get` accepts.

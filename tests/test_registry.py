@@ -1,0 +1,180 @@
+"""The registry contract shared by every family (DESIGN.md)."""
+
+from __future__ import annotations
+
+import keras
+import pytest
+
+from tftrain._registry import BoundFunction, Registry
+
+
+@pytest.fixture
+def shapes() -> Registry:
+    registry = Registry("shape", base=Shape, keras_serializable=False)
+    registry.register("square", aliases=("quad",))(Square)
+    registry.register("scaled_identity")(scaled_identity)
+    yield registry
+
+
+class Shape:
+    """Base of the test family."""
+
+
+class Square(Shape):
+    """A square with a side."""
+
+    def __init__(self, side: float, *, color: str = "red"):
+        if side <= 0:
+            raise ValueError(f"Argument `side` must be > 0. Received: side={side!r}")
+        self.side = side
+        self.color = color
+
+    def get_config(self):
+        return {"side": self.side, "color": self.color}
+
+
+def scaled_identity(x, factor=1.0):
+    """Multiplies by a factor."""
+    return x * factor
+
+
+def test_get_resolves_names_case_insensitively_and_aliases(shapes):
+    for name in ("square", "SQUARE", "Quad", "sQuAre"):
+        assert isinstance(shapes.get({"name": name, "side": 2}), Square)
+    assert shapes.get("scaled-identity") is scaled_identity
+    assert shapes.get("ScaledIdentity") is scaled_identity
+
+
+def test_get_builds_a_class_from_a_dict(shapes):
+    square = shapes.get({"name": "square", "side": 2.0, "color": "blue"})
+    assert (square.side, square.color) == (2.0, "blue")
+
+
+def test_get_passes_instances_and_callables_through(shapes):
+    square = Square(1.0)
+    assert shapes.get(square) is square
+
+    def f(x):
+        return x
+
+    assert shapes.get(f) is f
+
+
+def test_get_rejects_what_is_no_spec(shapes):
+    with pytest.raises(TypeError, match=r"Cannot interpret 3 \(of type int\) as a shape"):
+        shapes.get(3)
+
+
+def test_unknown_name_names_it_and_suggests_the_closest(shapes):
+    with pytest.raises(ValueError) as error:
+        shapes.get("sqare")
+    message = str(error.value)
+    assert "Unknown shape 'sqare'" in message
+    assert "Did you mean 'square'?" in message
+    assert "Known: scaled_identity, square (alias: quad)." in message
+
+
+def test_unknown_keyword_names_it_and_the_accepted_ones(shapes):
+    with pytest.raises(
+        TypeError,
+        match=r"Unknown argument 'sid' for shape 'square'\. "
+        r"Did you mean 'side' for 'sid'\? Accepted: side, color\.",
+    ):
+        shapes.get({"name": "square", "sid": 1})
+
+
+def test_unknown_keyword_of_a_function(shapes):
+    with pytest.raises(TypeError, match=r"Unknown argument 'scale' .*Accepted: factor"):
+        shapes.get({"name": "scaled_identity", "scale": 2})
+
+
+def test_missing_argument_is_named(shapes):
+    with pytest.raises(TypeError, match=r"The shape 'square' needs the argument 'side'"):
+        shapes.get("square")
+
+
+def test_bad_value_error_comes_from_the_component(shapes):
+    with pytest.raises(ValueError, match=r"Argument `side` must be > 0. Received: side=-1"):
+        shapes.get({"name": "square", "side": -1})
+
+
+def test_dict_without_name(shapes):
+    with pytest.raises(ValueError, match="needs a 'name' key"):
+        shapes.get({"side": 1})
+
+
+def test_serialize_round_trips_a_class(shapes):
+    square = Square(3.0, color="green")
+    spec = shapes.serialize(square)
+    assert spec == {"name": "square", "side": 3.0, "color": "green"}
+    assert shapes.serialize(shapes.get(spec)) == spec
+
+
+def test_functions_bind_keywords_and_round_trip(shapes):
+    bound = shapes.get({"name": "scaled_identity", "factor": 3.0})
+    assert isinstance(bound, BoundFunction)
+    assert bound(2.0) == 6.0
+    assert shapes.serialize(bound) == {"name": "scaled_identity", "factor": 3.0}
+    assert shapes.get(shapes.serialize(bound)) == bound
+    assert shapes.serialize(scaled_identity) == {"name": "scaled_identity"}
+
+
+def test_serialize_refuses_unregistered_objects(shapes):
+    with pytest.raises(ValueError, match="not a registered shape"):
+        shapes.serialize(lambda x: x)
+
+
+def test_names_are_listed_sorted_with_descriptions(shapes):
+    assert shapes.names() == ["scaled_identity", "square"]
+    assert shapes.describe() == {
+        "scaled_identity": "Multiplies by a factor.",
+        "square": "A square with a side.",
+    }
+    assert shapes.aliases() == {"quad": "square"}
+    assert "QUAD" in shapes and "circle" not in shapes
+
+
+def test_a_taken_name_is_refused_unless_overridden(shapes):
+    class Other(Shape):
+        def __init__(self):
+            pass
+
+    with pytest.raises(ValueError, match="'quad' is already registered"):
+        shapes.register("quad")(Other)
+    shapes.register("square", override=True)(Other)
+    assert isinstance(shapes.get("square"), Other)
+    assert "quad" not in shapes
+
+
+def test_user_registered_component_works_through_get_and_serialize(shapes):
+    @shapes.register("circle")
+    class Circle(Shape):
+        """A circle."""
+
+        def __init__(self, radius=1.0):
+            self.radius = radius
+
+        def get_config(self):
+            return {"radius": self.radius}
+
+    circle = shapes.get({"name": "circle", "radius": 2.5})
+    assert shapes.serialize(circle) == {"name": "circle", "radius": 2.5}
+    assert shapes.get(shapes.serialize(circle)).radius == 2.5
+    shapes.unregister("circle")
+    assert "circle" not in shapes
+
+
+def test_bound_functions_survive_keras_serialization():
+    registry = Registry("registry_test_family")
+    registry.register("registry_test_scale")(scaled_identity)
+    bound = registry.get({"name": "registry_test_scale", "factor": 2.0})
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(bound))
+    assert restored == bound and restored(1.5) == 3.0
+
+
+def test_keyword_walk_reaches_base_classes_of_keras_optimizers():
+    registry = Registry("optimizer_test_family")
+    registry.register("sgd_test")(keras.optimizers.SGD)
+    registry.check_arguments("sgd_test", {"learning_rate": 0.1, "weight_decay": 0.01})
+    with pytest.raises(TypeError, match="Unknown argument 'learning_rat'"):
+        registry.check_arguments("sgd_test", {"learning_rat": 0.1})
