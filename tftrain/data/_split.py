@@ -75,11 +75,17 @@ def make_dataset(
         num_classes = None
     mean = std = None
     if standardize:
-        mean = x_train.mean(axis=0)
-        std = x_train.std(axis=0)
-        std = np.where(std > 0, std, 1.0).astype(np.float32)
-        x_train = ((x_train - mean) / std).astype(np.float32)
-        x_val = ((x_val - mean) / std).astype(np.float32)
+        # Statistics in float64; a spread within float32 rounding of the mean is
+        # a constant feature (dividing by it would blow rounding noise up to 1).
+        mean64 = x_train.mean(axis=0, dtype=np.float64)
+        std64 = x_train.std(axis=0, dtype=np.float64)
+        constant = std64 <= 16 * np.finfo(np.float32).eps * np.abs(mean64)
+        std64 = np.where(constant | (std64 == 0), 1.0, std64)
+        mean, std = mean64.astype(np.float32), std64.astype(np.float32)
+        x_train = ((x_train - mean64) / std64).astype(np.float32)
+        x_val = ((x_val - mean64) / std64).astype(np.float32)
+        x_train[:, constant] = 0.0
+        x_val[:, constant] = 0.0
     names = feature_names or [f"x{i}" for i in range(int(np.prod(x_train.shape[1:])))]
     return Dataset(
         x_train, y_train, x_val, y_val, task, num_classes, list(names), mean, std, spec={}

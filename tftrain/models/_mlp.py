@@ -14,7 +14,7 @@ from tftrain.models._family import register
 #: ReLU family (and its smooth relatives, which are ReLU-like for large inputs),
 #: LeCun for SELU (self-normalising needs it), Glorot for everything else
 #: (sigmoid, tanh, linear, user-registered activations).
-HE = ("relu", "leaky_relu", "elu", "swish", "gelu", "mish", "prelu", "rrelu", "swish_beta")
+HE = ("relu", "leaky_relu", "elu", "swish", "silu", "gelu", "mish", "prelu", "rrelu", "swish_beta")
 LECUN = ("selu",)
 
 
