@@ -183,6 +183,9 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
         history = json.loads(path.read_text())
     if hasattr(history, "history"):
         history = history.history
+    if isinstance(history, list):  # History.to_json writes one dict per epoch
+        keys = list(dict.fromkeys(k for epoch in history for k in epoch))
+        history = {k: [epoch.get(k) for epoch in history] for k in keys}
     if isinstance(history, Mapping) and "history" in history:
         history = history["history"]
     if not isinstance(history, Mapping):

@@ -395,7 +395,7 @@ class Components:
         schedule: the learning-rate schedule, or ``None`` (the optimizer's own rate).
         loss: the loss.
         ema: the ``ExponentialMovingAverage`` tracker, or ``None``.
-        metrics: Keras metrics.
+        metrics: metric names (as ``fit`` takes them) or Keras metrics.
         train: the ``train`` section: keyword arguments of ``fit``.
     """
 
@@ -488,7 +488,8 @@ class Recipe:
         optimizer = tftrain.optimizers.get(r["optimizer"])
         loss = _family_get("loss")(r["loss"])
         ema_tracker = tftrain.ema.get(r["ema"]) if r.get("ema") else None
-        metrics = [keras.metrics.get(m) for m in r.get("metrics") or []]
+        # Names go to fit as they are: it picks e.g. the right "accuracy" for the labels.
+        metrics = [m if isinstance(m, str) else keras.metrics.get(m) for m in r["metrics"] or []]
         return Components(model, data, optimizer, schedule, loss, ema_tracker, metrics, r["train"])
 
     def _raw_section(self, section: str) -> dict[str, Any]:

@@ -82,6 +82,7 @@ def run(
     overrides: Iterable[str] = (),
     progress: bool = True,
     plots: bool = True,
+    callbacks: Iterable[Any] = (),
 ) -> RunResult:
     """Trains a recipe with ``tftrain.training.fit``, writing a run folder when ``out`` is given.
 
@@ -98,6 +99,7 @@ def run(
         overrides: ``KEY=VALUE`` overrides.
         progress: show the progress bar.
         plots: write the PNG plots (when matplotlib is installed).
+        callbacks: ``tftrain.training.Callback`` instances passed to ``fit``.
 
     Returns:
         The :class:`RunResult`.
@@ -145,6 +147,7 @@ def run(
         validation_data=data.validation_data,
         checkpoint_dir=str(folder / "checkpoints") if folder is not None else None,
         progress=progress,
+        callbacks=list(callbacks),
         **parts.train,
     )
     if folder is not None:
