@@ -217,20 +217,28 @@ def _check_named(
             if problem:
                 problems.append(problem)
     optional_from_data = {"input_shape", "output_units"} if section == "model" else set()
-    suggested = {m for key in spec for m in difflib.get_close_matches(key, accepted, 1, 0.6)}
-    complete = True
+    # A misspelt key stands in for the key it resembles, so that its value is checked too.
+    meant = {}
+    for key in spec:
+        if key != "name" and key not in accepted and not open_:
+            match = difflib.get_close_matches(key, accepted, 1, 0.6)
+            if match and match[0] not in spec:
+                meant[match[0]] = spec[key]
     for p in params:
-        if p.name in spec or p.name in optional_from_data or p.default is not p.empty:
-            continue
-        complete = False
-        if p.name not in suggested:
+        required = p.default is p.empty and p.name not in optional_from_data
+        if required and p.name not in spec and p.name not in meant:
             problems.append(f"{section}: missing key `{p.name}` (required by {entry.name!r})")
-    if not complete:
-        return None, None
     if len(problems) > before:
         # Still build from the keys that are right, to report bad values at the same time.
         known = {k: v for k, v in spec.items() if k == "name" or k in accepted or open_}
-        _trial(section, known, family, accepted, problems)
+        if all(
+            p.name in known
+            or p.name in meant
+            or p.default is not p.empty
+            or p.name in optional_from_data
+            for p in params
+        ):
+            _trial(section, {**meant, **known}, family, accepted, problems)
         return None, None
     return _trial(section, spec, family, accepted, problems)
 
