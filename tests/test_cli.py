@@ -126,7 +126,8 @@ def test_bad_override_is_reported_without_traceback(capsys):
         "tftrain: error: default recipe: override 'schedule.decay_rate': expected KEY=VALUE"
     )
     assert err[1].startswith(
-        "tftrain: error: default recipe: model.hidden_units: Argument `hidden_units[0]` must be >= 1"
+        "tftrain: error: default recipe: model.hidden_units: "
+        "Argument `hidden_units[0]` must be >= 1"
     )
 
 
