@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tftrain.config._recipe import Recipe, RecipeError, load
+from tftrain.config._recipe import Components, Recipe, RecipeError, load
 
 #: The recipe ``tftrain train`` runs when given none.
 DEFAULT_RECIPE = resources.files("tftrain.config") / "default.toml"
@@ -35,6 +35,7 @@ class RunResult:
         history: the ``History`` returned by ``fit``.
         final: the last epoch's values (``loss``, ``val_loss``, metrics, and
             their ``ema_val_`` counterparts when EMA is on).
+        components: the built components; ``components.model`` is trained.
         out: the run folder, or ``None``.
         files: the files written into it.
     """
@@ -42,6 +43,7 @@ class RunResult:
     recipe: Recipe
     history: Any
     final: dict[str, float]
+    components: Components | None = None
     out: Path | None = None
     files: list[Path] = field(default_factory=list)
 
@@ -156,4 +158,4 @@ def run(
         files += [folder / "history.json", folder / "history.csv"]
         if plots and plotting.matplotlib_available():
             files += plotting.plot_history(history, folder)
-    return RunResult(recipe, history, last_epoch(history), folder, files)
+    return RunResult(recipe, history, last_epoch(history), parts, folder, files)
