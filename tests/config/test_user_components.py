@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from tftrain import activations, cli, config, losses
+from tftrain._registry import _FAMILIES
 
 
 @pytest.fixture
@@ -33,8 +34,8 @@ def user_components():
             return {**super().get_config(), "factor": self.factor}
 
     yield scaled_tanh_for_test, HalfMSE
-    activations._family.ACTIVATIONS.unregister("scaled_tanh_for_test")
-    losses._family.LOSSES.unregister("half_mse_for_test")
+    _FAMILIES["activation"].unregister("scaled_tanh_for_test")
+    _FAMILIES["loss"].unregister("half_mse_for_test")
 
 
 RECIPE = {
@@ -50,7 +51,7 @@ RECIPE = {
 
 
 def test_user_activation_and_loss_build_and_train(user_components):
-    scaled_tanh, half_mse = user_components
+    _, half_mse = user_components
     recipe = config.load(RECIPE)
     assert recipe["loss"]["factor"] == 0.25
     parts = recipe.build()
