@@ -19,10 +19,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import keras  # noqa: E402
-from _timing import interleaved_medians, print_ratios  # noqa: E402
+import keras
+from _timing import interleaved_medians, print_ratios
 
-from tftrain import config, data, ema, losses, models, optimizers, schedules, training  # noqa: E402
+from tftrain import config, data, ema, losses, models, schedules, training
 
 RECIPE = {
     "model": {"name": "mlp", "hidden_units": [32, 32], "activation": "swish"},
@@ -78,7 +78,6 @@ def fit_by_hand() -> None:
 
 
 def main() -> None:
-    assert optimizers.get("adam") is not None
     print("set-up (validate + build) vs constructing by hand")
     setup = interleaved_medians(
         {"by_hand": by_hand, "recipe": lambda: config.load(RECIPE).build()},
