@@ -218,7 +218,7 @@ def _check_named(
                 problems.append(problem)
     optional_from_data = {"input_shape", "output_units"} if section == "model" else set()
     # A misspelt key stands in for the key it resembles, so that its value is checked too.
-    meant = {}
+    meant: dict[str, Any] = {}
     for key in spec:
         if key != "name" and key not in accepted and not open_:
             match = difflib.get_close_matches(key, accepted, 1, 0.6)
@@ -230,15 +230,15 @@ def _check_named(
             problems.append(f"{section}: missing key `{p.name}` (required by {entry.name!r})")
     if len(problems) > before:
         # Still build from the keys that are right, to report bad values at the same time.
-        known = {k: v for k, v in spec.items() if k == "name" or k in accepted or open_}
+        usable = {k: v for k, v in spec.items() if k == "name" or k in accepted or open_}
         if all(
-            p.name in known
+            p.name in usable
             or p.name in meant
             or p.default is not p.empty
             or p.name in optional_from_data
             for p in params
         ):
-            _trial(section, {**meant, **known}, family, accepted, problems)
+            _trial(section, {**meant, **usable}, family, accepted, problems)
         return None, None
     return _trial(section, spec, family, accepted, problems)
 
