@@ -42,7 +42,12 @@ def _save(figure: Any, path: str | Path) -> Path:
 
 
 def matplotlib_available() -> bool:
-    """Whether matplotlib can be imported (so plots can be drawn)."""
+    """Whether matplotlib can be imported (so plots can be drawn).
+
+    Example:
+        >>> matplotlib_available()
+        True
+    """
     try:
         import matplotlib  # noqa: F401
     except ImportError:  # pragma: no cover
@@ -210,6 +215,12 @@ def plot_history(history: Any, out_dir: str | Path) -> list[Path]:
     Raises:
         FileNotFoundError: no history at the path given.
         ImportError: matplotlib is not installed.
+
+    Example:
+        >>> import tempfile
+        >>> epochs = [{"loss": 1.0, "accuracy": 0.5}, {"loss": 0.4, "accuracy": 0.8}]
+        >>> print([p.name for p in plot_history(epochs, tempfile.mkdtemp())])
+        ['loss.png', 'accuracy.png']
     """
     curves = _history_dict(history)
     out = Path(out_dir)

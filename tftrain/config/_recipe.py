@@ -405,6 +405,11 @@ class Components:
         ema: the ``ExponentialMovingAverage`` tracker, or ``None``.
         metrics: metric names (as ``fit`` takes them) or Keras metrics.
         train: the ``train`` section: keyword arguments of ``fit``.
+
+    Example:
+        >>> parts = load({"model": "linear", "data": "sales", "loss": "mse"}).build()
+        >>> print(parts.model.input_shape, parts.model.output_shape, parts.train["epochs"])
+        (None, 5) (None, 1) 10
     """
 
     model: keras.Model
@@ -423,6 +428,41 @@ class Recipe:
     Made by :func:`load`, never directly. ``to_dict()`` gives the resolved
     recipe (names canonical, defaults filled in); loading that dict again gives
     an equal recipe.
+
+    Example:
+        >>> recipe = load({"model": "linear", "data": "sales", "loss": "mse",
+        ...                "schedule": 0.01, "train": {"epochs": 3}})
+        >>> print(recipe.to_toml())
+        metrics = []
+        <BLANKLINE>
+        [model]
+        name = "linear"
+        output_units = 1
+        <BLANKLINE>
+        [data]
+        name = "sales"
+        samples = 1000
+        noise = 1.0
+        validation_split = 0.2
+        standardize = true
+        seed = 0
+        <BLANKLINE>
+        [optimizer]
+        name = "adam"
+        <BLANKLINE>
+        [schedule]
+        name = "constant"
+        value = 0.01
+        <BLANKLINE>
+        [loss]
+        ...
+        [train]
+        epochs = 3
+        batch_size = 32
+        seed = 0
+        ...
+        >>> load(recipe.to_dict()) == recipe
+        True
     """
 
     def __init__(self, resolved: dict[str, Any], raw: dict[str, Any], source: str):

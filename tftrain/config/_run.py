@@ -38,6 +38,12 @@ class RunResult:
         components: the built components; ``components.model`` is trained.
         out: the run folder, or ``None``.
         files: the files written into it.
+
+    Example:
+        >>> result = run({"model": "linear", "data": {"name": "sales", "samples": 64},
+        ...               "loss": "mse", "train": {"epochs": 2}}, progress=False)
+        >>> print(len(result.history), sorted(result.final)[:2])
+        2 ['learning_rate', 'loss']
     """
 
     recipe: Recipe
@@ -110,6 +116,19 @@ def run(
         RecipeError: a bad recipe or override, or a run folder that holds a
             different recipe.
         FileNotFoundError: no recipe file.
+
+    Example:
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> recipe = {"model": "linear", "data": {"name": "sales", "samples": 64},
+        ...           "loss": "mse", "train": {"epochs": 1}}
+        >>> result = run(recipe, out=folder, progress=False)
+        >>> print(sorted(p.name for p in result.files))  # doctest: +NORMALIZE_WHITESPACE
+        ['history.csv', 'history.json', 'learning_rate.png', 'loss.png', 'recipe.json',
+         'recipe.toml']
+        >>> print(len(run(recipe, out=folder, overrides=["train.epochs=2"],
+        ...               progress=False).history))
+        2
     """
     from tftrain import plotting, training
 

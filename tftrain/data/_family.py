@@ -26,6 +26,11 @@ class Dataset:
         mean, std: the standardisation statistics (from the training split),
             or ``None`` when the inputs were left as they are.
         spec: the spec the dataset was built from.
+
+    Example:
+        >>> data = get({"name": "spirals", "classes": 3, "samples_per_class": 10})
+        >>> print(data.input_shape, data.output_units, data.validation_data[0].shape)
+        [2] 3 (6, 2)
     """
 
     x_train: np.ndarray
