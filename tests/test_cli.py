@@ -67,7 +67,7 @@ def test_train_writes_a_run_folder_and_resumes_it(tmp_path):
     assert len(after) == 3
     assert after[:2] == before  # resumed: the first two epochs are the saved ones
 
-    other = tftrain("train", "--out", "run", "--set", "model.hidden_units=[4]", cwd=tmp_path)
+    other = tftrain("train", "--out", "run", *TINY, "--set", "model.hidden_units=[4]", cwd=tmp_path)
     assert other.returncode == 2
     (line,) = errors(other)
     assert "holds a run of a different recipe (differs in model.hidden_units)" in line

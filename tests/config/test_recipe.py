@@ -188,6 +188,15 @@ def test_build_sizes_the_model_to_the_data_and_is_reproducible(small_recipe):
     assert a.train == recipe["train"]
 
 
+def test_the_resolved_recipe_leaves_the_model_size_to_the_data(small_recipe):
+    recipe = load(small_recipe)
+    assert "output_units" not in recipe["model"] and "input_shape" not in recipe["model"]
+    again = load(recipe.to_dict()).build()
+    assert again.model.output_shape == (None, 3)
+    small_recipe["model"]["output_units"] = 5
+    assert load(small_recipe).build().model.output_shape == (None, 5)
+
+
 def test_json_output_is_plain(small_recipe):
     assert json.loads(load(small_recipe).to_json())["loss"]["name"] == (
         "sparse_categorical_crossentropy"

@@ -44,6 +44,8 @@ NAMED = {
     "loss": "loss",
 }
 REQUIRED = ("model", "data", "loss")
+#: Model arguments that :meth:`Recipe.build` takes from the data unless the recipe sets them.
+_FROM_DATA = ("input_shape", "output_units")
 
 #: Keys of the ``train`` section: default, and a check returning a problem or None.
 TRAIN_DEFAULTS: dict[str, Any] = {"epochs": 10, "batch_size": 32, "seed": 0}
@@ -216,7 +218,7 @@ def _check_named(
             problem = _type_problem(f"{section}.{key}", spec[key], accepted[key].default)
             if problem:
                 problems.append(problem)
-    optional_from_data = {"input_shape", "output_units"} if section == "model" else set()
+    optional_from_data = set(_FROM_DATA) if section == "model" else set()
     # A misspelt key stands in for the key it resembles, so that its value is checked too.
     meant: dict[str, Any] = {}
     for key in spec:
@@ -273,10 +275,11 @@ def _resolved_spec(section: str, spec: dict[str, Any], built: Any) -> dict[str, 
         return _plain(spec)  # pragma: no cover
     entry = registry.entry(spec["name"])
     out: dict[str, Any] = {"name": entry.name}
+    from_data = _FROM_DATA if section == "model" else ()
     for p in _parameters(entry.obj)[0]:
         if p.name in spec:
             out[p.name] = spec[p.name]
-        elif p.default is not p.empty and p.name != "name" and p.default is not None:
+        elif p.default not in (p.empty, None) and p.name != "name" and p.name not in from_data:
             out[p.name] = p.default
     out.update({k: v for k, v in spec.items() if k not in out})
     return _plain(out)
@@ -437,7 +440,6 @@ class Recipe:
         <BLANKLINE>
         [model]
         name = "linear"
-        output_units = 1
         <BLANKLINE>
         [data]
         name = "sales"
@@ -518,7 +520,7 @@ class Recipe:
         model_spec = dict(r["model"])
         if model_spec.get("input_shape") is None:
             model_spec["input_shape"] = data.input_shape
-        if "output_units" not in self._raw_section("model"):
+        if model_spec.get("output_units") is None:
             model_spec["output_units"] = data.output_units
         model = tftrain.models.get(model_spec)
         schedule = tftrain.schedules.get(r["schedule"]) if r.get("schedule") else None
@@ -528,10 +530,6 @@ class Recipe:
         # Names go to fit as they are: it picks e.g. the right "accuracy" for the labels.
         metrics = [m if isinstance(m, str) else keras.metrics.get(m) for m in r["metrics"] or []]
         return Components(model, data, optimizer, schedule, loss, ema_tracker, metrics, r["train"])
-
-    def _raw_section(self, section: str) -> dict[str, Any]:
-        value = self._raw.get(section)
-        return dict(value) if isinstance(value, Mapping) else {}
 
 
 # --------------------------------------------------------------------- load
