@@ -39,6 +39,8 @@ class EpochTimer(training.Callback):
 def compare(recipe_path: str | Path, activations: list[str], overrides: list[str]) -> list[dict]:
     """Runs the recipe once per activation; returns one row per activation."""
     base = config.load(recipe_path, overrides=overrides)
+    # One untimed epoch first, so TensorFlow's one-time start-up is not charged to the first.
+    config.run(base.with_overrides(["train.epochs=1"]), progress=False)
     rows = []
     for activation in activations:
         recipe = base.with_overrides([f"model.activation={activation}"])

@@ -58,3 +58,33 @@ def test_asymmetric_loss_orders_more_than_mse_on_the_sales_data():
         prediction = np.asarray(result.components.model(data.x_val))
         covered[name] = float(np.mean(data.y_val <= prediction))
     assert covered["sales_mse"] < 0.75 < 0.82 < covered["sales_asymmetric"]
+
+
+def test_compare_activations_prints_a_table_and_writes_a_plot(tmp_path, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "compare_activations", ROOT / "examples" / "compare_activations.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "cmp.png"
+    script.main(
+        [
+            "--activations",
+            "relu",
+            "tanh",
+            "--epochs",
+            "1",
+            "--set",
+            "data.samples_per_class=40",
+            "--out",
+            str(out),
+        ]
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["activation", "val_accuracy", "val_loss", "s/epoch"]
+    assert sorted(line.split()[0] for line in lines[1:3]) == ["relu", "tanh"]
+    for line in lines[1:3]:
+        assert 0.0 <= float(line.split()[1]) <= 1.0 and float(line.split()[3]) > 0
+    assert out.stat().st_size > 0
