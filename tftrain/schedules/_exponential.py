@@ -40,7 +40,9 @@ class ExponentialDecay(Schedule):
         transition_begin: :math:`t_0`, steps to hold :math:`\eta_0` before
             decaying; an integer ``>= 0``.
         end_value: the bound, or ``None``; ``>= 0``, and ``<= initial_learning_rate``
-            when decaying, ``>= initial_learning_rate`` when growing.
+            when decaying, ``>= initial_learning_rate`` when growing. A bound below
+            float32's smallest normal number (about 1.2e-38) acts as 0, since
+            TensorFlow flushes subnormals to zero.
 
     Returns:
         Called with a step (int, float, tensor of any shape), a float32 tensor

@@ -1,0 +1,479 @@
+"""The cross-entropy family: categorical, sparse categorical and binary.
+
+From logits each one uses TensorFlow's fused, max-shifted kernels in float32
+(inputs of any float dtype are cast up first), so logits up to ``±1e4`` give
+finite, correct losses. From probabilities they clip to
+``[1e-7, 1 - 1e-7]`` before the log, exactly as Keras does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tftrain.losses._base import (
+    EPSILON,
+    LossBase,
+    canonical_axis,
+    check_axis,
+    check_bool,
+    check_label_smoothing,
+    check_rank,
+    check_same_shape,
+    match_ranks,
+    to_float32,
+)
+from tftrain.losses._family import register
+
+_ONE_HOT_HINT = " For integer class labels use sparse_categorical_crossentropy."
+
+
+@keras.saving.register_keras_serializable(package="tftrain")
+def categorical_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> tf.Tensor:
+    r"""Categorical cross-entropy against one-hot or probability labels, per example.
+
+    .. math::
+
+        \ell = -\sum_{k=1}^{K} \tilde y_k \log \operatorname{softmax}(z)_k,
+        \qquad \tilde y = (1 - s)\, y + s / K
+
+    with :math:`z` the logits (``from_logits=True``; otherwise
+    :math:`\log` of the probabilities renormalised and clipped to
+    :math:`[10^{-7}, 1 - 10^{-7}]`), :math:`K` classes along ``axis`` and
+    :math:`s` = ``label_smoothing``. Equals ``keras.losses.categorical_crossentropy``
+    computed in float32.
+
+    Args:
+        y_true: one-hot or probability labels, the shape of ``y_pred``.
+        y_pred: logits or probabilities, any float dtype; rank >= 1.
+        from_logits: whether ``y_pred`` holds logits.
+        label_smoothing: :math:`s`, in ``[0, 1]``.
+        axis: the class axis.
+
+    Returns:
+        float32 tensor: ``y_pred``'s shape without ``axis``.
+
+    Raises:
+        ValueError: different shapes (e.g. integer labels of shape ``(B,)``),
+            ``label_smoothing`` outside ``[0, 1]``, ``axis`` out of range.
+        TypeError: ``from_logits`` not a bool, ``axis`` not an int.
+
+    Example:
+        >>> loss = categorical_crossentropy([[0.0, 1.0, 0.0]], [[1.0, 3.0, -2.0]],
+        ...                                 from_logits=True)
+        >>> print(f"{float(loss[0]):.4f}")
+        0.1328
+    """
+    name = "categorical_crossentropy"
+    check_bool("from_logits", from_logits)
+    smoothing = check_label_smoothing(label_smoothing)
+    check_axis(axis)
+    y_pred = to_float32(y_pred)
+    check_rank(y_pred, "y_pred", name)
+    y_true, y_pred = match_ranks(to_float32(y_true), y_pred, name)
+    checks = check_same_shape(y_true, y_pred, name, hint=_ONE_HOT_HINT)
+    axis = canonical_axis(axis, y_pred.shape.rank, name)
+    with tf.control_dependencies(checks):
+        if smoothing:
+            num_classes = tf.cast(tf.shape(y_true)[axis], tf.float32)
+            y_true = y_true * (1.0 - smoothing) + smoothing / num_classes
+        if from_logits:
+            return tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred, axis=axis)
+        y_pred = y_pred / tf.reduce_sum(y_pred, axis, keepdims=True)
+        y_pred = tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
+        return -tf.reduce_sum(y_true * tf.math.log(y_pred), axis)
+
+
+def _label_check(labels: tf.Tensor, num_classes: Any) -> tf.Tensor:
+    """Where ``labels`` are whole numbers in ``[0, num_classes)``."""
+    if labels.dtype.is_floating:
+        bound = tf.cast(num_classes, labels.dtype)
+        return (labels >= 0) & (labels < bound) & tf.equal(labels, tf.floor(labels))
+    wide = tf.cast(labels, tf.int64)  # a narrow dtype (uint8) cannot hold num_classes
+    return (wide >= 0) & (wide < tf.cast(num_classes, tf.int64))
+
+
+@keras.saving.register_keras_serializable(package="tftrain")
+def sparse_categorical_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    from_logits: bool = False,
+    axis: int = -1,
+    *,
+    validate: bool = True,
+) -> tf.Tensor:
+    r"""Categorical cross-entropy against integer class labels, per example.
+
+    .. math::
+
+        \ell = -\log \operatorname{softmax}(z)_{y}
+
+    with :math:`y` = ``y_true`` the class index and :math:`z` the logits along
+    ``axis`` (``from_logits=True``; otherwise :math:`\log` of the probabilities
+    clipped to :math:`[10^{-7}, 1 - 10^{-7}]`). Equals
+    ``keras.losses.sparse_categorical_crossentropy`` computed in float32, and
+    :func:`categorical_crossentropy` of the one-hot labels.
+
+    Labels outside ``[0, num_classes)`` (or not whole numbers) are never
+    silently used. With ``validate=True``:
+
+    * eagerly and in ``tf.function``: ``tf.errors.InvalidArgumentError`` whose
+      message says ``labels in `y_true` must be integers in [0, num_classes)``
+      (eagerly with the smallest and largest label, in a graph with the labels);
+    * under XLA (``jit_compile=True``), which cannot raise from a value, the
+      loss of every example with a bad label is NaN, and so is its gradient,
+      so the reduced loss is NaN however the examples are weighted. A training
+      loop's non-finite-loss check then stops (tftrain's ``fit`` does, with
+      ``on_nonfinite="stop"``).
+
+    ``validate=False`` drops the check and leaves bad labels to TensorFlow's
+    kernel (an error on the CPU without XLA; NaN under XLA and on GPUs).
+
+    Args:
+        y_true: class indices (integer or whole-number float), ``y_pred``'s shape
+            without ``axis`` (a trailing axis of size 1 is squeezed).
+        y_pred: logits or probabilities, any float dtype; rank >= 1.
+        from_logits: whether ``y_pred`` holds logits.
+        axis: the class axis of ``y_pred``.
+        validate: check the labels (see above).
+
+    Returns:
+        float32 tensor: ``y_pred``'s shape without ``axis``.
+
+    Raises:
+        ValueError: shapes that do not match, ``axis`` out of range.
+        TypeError: ``from_logits``/``validate`` not a bool, ``axis`` not an int.
+        tf.errors.InvalidArgumentError: at run time, a bad label (see above).
+
+    Example:
+        >>> loss = sparse_categorical_crossentropy([1], [[1.0, 3.0, -2.0]], from_logits=True)
+        >>> print(f"{float(loss[0]):.4f}")
+        0.1328
+        >>> try:
+        ...     sparse_categorical_crossentropy([3], [[1.0, 3.0, -2.0]], from_logits=True)
+        ... except tf.errors.InvalidArgumentError as error:
+        ...     print(str(error).split(": ", 1)[1])
+        labels in `y_true` must be integers in [0, num_classes) = [0, 3).
+        Received labels from 3 to 3.
+    """
+    name = "sparse_categorical_crossentropy"
+    check_bool("from_logits", from_logits)
+    check_bool("validate", validate)
+    check_axis(axis)
+    y_pred = to_float32(y_pred)
+    check_rank(y_pred, "y_pred", name)
+    rank = y_pred.shape.rank
+    axis = canonical_axis(axis, rank, name)
+    y_true = tf.convert_to_tensor(y_true)
+    if y_true.shape.rank == rank and y_true.shape[axis] == 1:
+        y_true = tf.squeeze(y_true, axis)
+    if axis != rank - 1:
+        y_pred = tf.transpose(y_pred, [*range(axis), *range(axis + 1, rank), axis])
+    checks = check_same_shape(
+        y_true,
+        y_pred[..., 0],
+        name,
+        hint=" `y_true` holds one class index per example: `y_pred`'s shape without its class "
+        "axis.",
+    )
+    if not from_logits:
+        y_pred = tf.math.log(tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
+    if not validate:
+        with tf.control_dependencies(checks):
+            labels = tf.cast(y_true, tf.int64)
+            return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
+    known = y_pred.shape[-1]
+    num_classes = known if known is not None else tf.shape(y_pred, out_type=tf.int64)[-1]
+    message = (
+        f"{name}: labels in `y_true` must be integers in [0, num_classes) = "
+        f"[0, {known if known is not None else 'num_classes'})."
+    )
+    valid = _label_check(y_true, num_classes)
+    all_valid = tf.reduce_all(valid)
+    if tf.executing_eagerly():
+        if not bool(all_valid):
+            raise tf.errors.InvalidArgumentError(
+                None,
+                None,
+                f"{message} Received labels from {tf.reduce_min(y_true).numpy()} to "
+                f"{tf.reduce_max(y_true).numpy()}.",
+            )
+        assertions = []
+    else:
+        # One assert for the whole check; its data are only formatted when it fails.
+        assertions = [tf.debugging.Assert(all_valid, [message, "Labels:", y_true], summarize=20)]
+    with tf.control_dependencies([*checks, *assertions]):
+        labels = tf.cast(tf.where(valid, y_true, tf.zeros([], y_true.dtype)), tf.int64)
+        loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
+        # Where an assert cannot raise (XLA drops it), a bad label poisons its
+        # example's loss and, through the product, its gradient.
+        return loss * tf.where(valid, 1.0, float("nan"))
+
+
+@keras.saving.register_keras_serializable(package="tftrain")
+def binary_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> tf.Tensor:
+    r"""Binary cross-entropy averaged over ``axis``, per example.
+
+    .. math::
+
+        \ell = \frac{1}{d} \sum_{j=1}^{d} \bigl[\max(z_j, 0) - z_j \tilde y_j
+               + \log(1 + e^{-|z_j|})\bigr],
+        \qquad \tilde y = (1 - s)\, y + s / 2
+
+    with :math:`z` the logits (``from_logits=True``; from probabilities
+    :math:`q`, clipped to :math:`[10^{-7}, 1 - 10^{-7}]`, the terms are
+    :math:`-\tilde y \log q - (1 - \tilde y) \log(1 - q)`), :math:`d` the size
+    of ``axis`` and :math:`s` = ``label_smoothing``. Equals
+    ``keras.losses.binary_crossentropy`` computed in float32.
+
+    Args:
+        y_true: labels in ``[0, 1]``, the shape of ``y_pred`` (or ``(B,)``
+            against ``(B, 1)``).
+        y_pred: logits or probabilities, any float dtype; rank >= 1.
+        from_logits: whether ``y_pred`` holds logits.
+        label_smoothing: :math:`s`, in ``[0, 1]``.
+        axis: the axis averaged over.
+
+    Returns:
+        float32 tensor: ``y_pred``'s shape without ``axis``.
+
+    Raises:
+        ValueError: shapes that would broadcast silently, ``label_smoothing``
+            outside ``[0, 1]``, ``axis`` out of range.
+        TypeError: ``from_logits`` not a bool, ``axis`` not an int.
+
+    Example:
+        >>> loss = binary_crossentropy([[1.0, 0.0]], [[2.0, -1.0]], from_logits=True)
+        >>> print(f"{float(loss[0]):.4f}")
+        0.2201
+    """
+    name = "binary_crossentropy"
+    check_bool("from_logits", from_logits)
+    smoothing = check_label_smoothing(label_smoothing)
+    check_axis(axis)
+    y_true, y_pred = match_ranks(to_float32(y_true), to_float32(y_pred), name)
+    check_rank(y_pred, "y_pred", name)
+    checks = check_same_shape(y_true, y_pred, name)
+    axis = canonical_axis(axis, y_pred.shape.rank, name)
+    with tf.control_dependencies(checks):
+        if smoothing:
+            y_true = y_true * (1.0 - smoothing) + 0.5 * smoothing
+        if from_logits:
+            terms = tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)
+        else:
+            q = tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
+            terms = -(y_true * tf.math.log(q) + (1.0 - y_true) * tf.math.log(1.0 - q))
+        return tf.reduce_mean(terms, axis)
+
+
+class _CrossentropyBase(LossBase):
+    """Shared constructor checks and config of the cross-entropy classes."""
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        axis: int,
+        reduction: str | None,
+        name: str,
+        label_smoothing: float | None = None,
+    ):
+        check_bool("from_logits", from_logits)
+        check_axis(axis)
+        if label_smoothing is not None:
+            check_label_smoothing(label_smoothing)
+        super().__init__(reduction=reduction, name=name)
+        self.from_logits = from_logits
+        self.axis = axis
+        if label_smoothing is not None:
+            self.label_smoothing = label_smoothing
+
+
+@register("categorical_crossentropy")
+class CategoricalCrossentropy(_CrossentropyBase):
+    r"""Categorical cross-entropy (one-hot or probability labels) as a ``keras.losses.Loss``.
+
+    Per example by :func:`categorical_crossentropy`, then weighted and reduced
+    as ``keras.losses.CategoricalCrossentropy`` does.
+
+    Args:
+        from_logits: whether predictions are logits (computed stably).
+        label_smoothing: in ``[0, 1]``; labels become ``(1 - s) y + s / K``.
+        axis: the class axis.
+        reduction: ``"sum_over_batch_size"``, ``"sum"``, ``"none"``/``None``,
+            ``"mean"`` or ``"mean_with_sample_weight"``.
+        name: the loss's display name.
+
+    Returns:
+        Called as ``loss(y_true, y_pred, sample_weight=None)``: a float32
+        scalar, or per-example values with ``reduction="none"``.
+
+    Raises:
+        ValueError: ``label_smoothing`` outside ``[0, 1]``, unknown
+            ``reduction``; at call time, shapes that differ.
+        TypeError: ``from_logits`` not a bool, ``axis`` not an int.
+
+    Example:
+        >>> loss = CategoricalCrossentropy(from_logits=True)
+        >>> print(f"{float(loss([[0.0, 1.0], [1.0, 0.0]], [[0.0, 1e4], [0.0, 1e4]])):.1f}")
+        5000.0
+    """
+
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "categorical_crossentropy",
+    ):
+        super().__init__(
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+            reduction=reduction,
+            name=name,
+        )
+
+    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
+        return categorical_crossentropy(
+            y_true, y_pred, self.from_logits, self.label_smoothing, self.axis
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+
+@register("sparse_categorical_crossentropy")
+class SparseCategoricalCrossentropy(_CrossentropyBase):
+    r"""Categorical cross-entropy with integer labels as a ``keras.losses.Loss``.
+
+    Per example by :func:`sparse_categorical_crossentropy` (see there for the
+    out-of-range label policy: an error, or NaN under XLA), then weighted and
+    reduced as ``keras.losses.SparseCategoricalCrossentropy`` does.
+
+    Args:
+        from_logits: whether predictions are logits (computed stably).
+        reduction: as for :class:`CategoricalCrossentropy`.
+        axis: the class axis of ``y_pred``.
+        name: the loss's display name.
+        validate: check that labels are in ``[0, num_classes)``.
+
+    Returns:
+        Called as ``loss(y_true, y_pred, sample_weight=None)``: a float32
+        scalar, or per-example values with ``reduction="none"``.
+
+    Raises:
+        ValueError: unknown ``reduction``; at call time, shapes that differ.
+        TypeError: ``from_logits``/``validate`` not a bool, ``axis`` not an int.
+        tf.errors.InvalidArgumentError: at run time, a label out of range.
+
+    Example:
+        >>> loss = SparseCategoricalCrossentropy(from_logits=True)
+        >>> print(f"{float(loss([1, 0], [[0.0, 1e4], [0.0, 1e4]])):.1f}")
+        5000.0
+    """
+
+    def __init__(
+        self,
+        from_logits: bool = False,
+        reduction: str | None = "sum_over_batch_size",
+        axis: int = -1,
+        name: str = "sparse_categorical_crossentropy",
+        *,
+        validate: bool = True,
+    ):
+        check_bool("validate", validate)
+        super().__init__(from_logits=from_logits, axis=axis, reduction=reduction, name=name)
+        self.validate = validate
+
+    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
+        return sparse_categorical_crossentropy(
+            y_true, y_pred, self.from_logits, self.axis, validate=self.validate
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "axis": self.axis,
+            "validate": self.validate,
+        }
+
+
+@register("binary_crossentropy")
+class BinaryCrossentropy(_CrossentropyBase):
+    r"""Binary cross-entropy as a ``keras.losses.Loss``.
+
+    Per example by :func:`binary_crossentropy` (the mean over ``axis``), then
+    weighted and reduced as ``keras.losses.BinaryCrossentropy`` does.
+
+    Args:
+        from_logits: whether predictions are logits (computed stably).
+        label_smoothing: in ``[0, 1]``; labels become ``(1 - s) y + s / 2``.
+        axis: the axis averaged over.
+        reduction: as for :class:`CategoricalCrossentropy`.
+        name: the loss's display name.
+
+    Returns:
+        Called as ``loss(y_true, y_pred, sample_weight=None)``: a float32
+        scalar, or per-example values with ``reduction="none"``.
+
+    Raises:
+        ValueError: ``label_smoothing`` outside ``[0, 1]``, unknown
+            ``reduction``; at call time, shapes that would broadcast.
+        TypeError: ``from_logits`` not a bool, ``axis`` not an int.
+
+    Example:
+        >>> loss = BinaryCrossentropy(from_logits=True, reduction="none")
+        >>> print(", ".join(f"{v:.4f}" for v in loss([1.0, 0.0], [[2.0], [-1.0]]).numpy()))
+        0.1269, 0.3133
+    """
+
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "binary_crossentropy",
+    ):
+        super().__init__(
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+            reduction=reduction,
+            name=name,
+        )
+
+    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
+        return binary_crossentropy(
+            y_true, y_pred, self.from_logits, self.label_smoothing, self.axis
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }

@@ -1,0 +1,191 @@
+"""Regression losses: mean squared error and the asymmetric cost/profit loss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tftrain._validation import check_positive
+from tftrain.losses._base import LossBase, check_rank, check_same_shape, match_ranks, to_float32
+from tftrain.losses._family import register
+
+
+def _aligned(y_true: Any, y_pred: Any, loss: str) -> tuple[tf.Tensor, tf.Tensor, list[Any]]:
+    y_true, y_pred = match_ranks(to_float32(y_true), to_float32(y_pred), loss)
+    check_rank(y_pred, "y_pred", loss)
+    return y_true, y_pred, check_same_shape(y_true, y_pred, loss)
+
+
+@keras.saving.register_keras_serializable(package="tftrain")
+def mean_squared_error(y_true: Any, y_pred: Any) -> tf.Tensor:
+    r"""Mean squared error over the last axis, per example.
+
+    .. math::
+
+        \ell = \frac{1}{d} \sum_{j=1}^{d} (y_j - \hat y_j)^2
+
+    with :math:`y` = ``y_true``, :math:`\hat y` = ``y_pred`` and :math:`d` the size
+    of the last axis. Equals ``keras.losses.mean_squared_error`` (float32).
+
+    Args:
+        y_true: targets, shape ``(B, d)`` (or ``(B,)`` against ``(B, 1)``).
+        y_pred: predictions of the same shape, any float dtype.
+
+    Returns:
+        float32 tensor of shape ``(B,)`` (the input shape without its last axis).
+
+    Raises:
+        ValueError: shapes that differ other than by a trailing axis of size 1
+            (they would broadcast silently), or a scalar input.
+
+    Example:
+        >>> loss = mean_squared_error([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]])
+        >>> print(", ".join(f"{v:.2f}" for v in loss.numpy()))
+        0.50, 0.50
+    """
+    y_true, y_pred, checks = _aligned(y_true, y_pred, "mean_squared_error")
+    with tf.control_dependencies(checks):
+        return tf.reduce_mean(tf.math.squared_difference(y_pred, y_true), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="tftrain")
+def asymmetric_loss(
+    y_true: Any, y_pred: Any, *, cost: float = 1.0, profit: float = 1.0
+) -> tf.Tensor:
+    r"""Asymmetric (cost/profit, pinball) loss averaged over the last axis, per example.
+
+    .. math::
+
+        \ell = \frac{1}{d} \sum_{j=1}^{d}
+        \begin{cases} c\,(\hat y_j - y_j) & \hat y_j > y_j \\
+                      p\,(y_j - \hat y_j) & \text{otherwise} \end{cases}
+
+    with :math:`c` = ``cost`` (per unit over-predicted, e.g. produced but not
+    sold) and :math:`p` = ``profit`` (per unit under-predicted, e.g. a sale
+    lost). A constant prediction minimising it is the :math:`p / (c + p)`
+    quantile of the targets; with :math:`c = p` it is :math:`c` times the mean
+    absolute error.
+
+    Args:
+        y_true: targets, shape ``(B, d)`` (or ``(B,)`` against ``(B, 1)``).
+        y_pred: predictions of the same shape, any float dtype.
+        cost: :math:`c`, the loss per unit of over-prediction; finite, ``> 0``.
+        profit: :math:`p`, the loss per unit of under-prediction; finite, ``> 0``.
+
+    Returns:
+        float32 tensor of shape ``(B,)`` (the input shape without its last axis).
+
+    Raises:
+        ValueError: ``cost`` or ``profit`` not ``> 0`` or not finite; shapes
+            that would broadcast silently.
+        TypeError: ``cost`` or ``profit`` not a number.
+
+    Example:
+        >>> loss = asymmetric_loss([[10.0], [10.0]], [[12.0], [7.0]], cost=1.0, profit=9.0)
+        >>> print(", ".join(f"{v:.1f}" for v in loss.numpy()))
+        2.0, 27.0
+    """
+    c = check_positive("cost", cost)
+    p = check_positive("profit", profit)
+    y_true, y_pred, checks = _aligned(y_true, y_pred, "asymmetric_loss")
+    with tf.control_dependencies(checks):
+        error = y_pred - y_true
+        return tf.reduce_mean(tf.where(error > 0, c * error, -p * error), axis=-1)
+
+
+@register("mse", aliases=("mean_squared_error",))
+class MeanSquaredError(LossBase):
+    r"""Mean squared error as a ``keras.losses.Loss``.
+
+    .. math::
+
+        L = \operatorname{reduce}_i \; \frac{1}{d} \sum_j (y_{ij} - \hat y_{ij})^2
+
+    per example by :func:`mean_squared_error`, then weighted by
+    ``sample_weight`` and reduced as ``keras.losses.MeanSquaredError`` does.
+
+    Args:
+        reduction: ``"sum_over_batch_size"`` (the weighted sum divided by the
+            number of examples), ``"sum"``, ``"none"``/``None`` (per-example
+            values), ``"mean"`` or ``"mean_with_sample_weight"``.
+        name: the loss's display name.
+
+    Returns:
+        Called as ``loss(y_true, y_pred, sample_weight=None)``: a float32
+        scalar, or per-example values with ``reduction="none"``.
+
+    Raises:
+        ValueError: an unknown ``reduction``; at call time, shapes that would
+            broadcast silently.
+
+    Example:
+        >>> loss = MeanSquaredError()
+        >>> print(f"{float(loss([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [1.0, 0.0]])):.2f}")
+        0.50
+        >>> print(f"{float(loss([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [1.0, 0.0]], [1, 0])):.2f}")
+        0.25
+    """
+
+    def __init__(
+        self, reduction: str | None = "sum_over_batch_size", name: str = "mean_squared_error"
+    ):
+        super().__init__(reduction=reduction, name=name)
+
+    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
+        return mean_squared_error(y_true, y_pred)
+
+
+@register("asymmetric")
+class AsymmetricLoss(LossBase):
+    r"""The asymmetric cost/profit loss as a ``keras.losses.Loss``.
+
+    .. math::
+
+        \ell = \frac{1}{d} \sum_j \max\bigl(c\,(\hat y_j - y_j),\; p\,(y_j - \hat y_j)\bigr)
+
+    per example by :func:`asymmetric_loss`, then weighted and reduced as a
+    Keras loss. Trained with it, a model predicts the :math:`p / (c + p)`
+    quantile: with ``cost=1, profit=9`` it over-predicts (the 0.9 quantile),
+    since a lost sale costs nine times an unsold unit.
+
+    Args:
+        cost: :math:`c`, the loss per unit of over-prediction; finite, ``> 0``.
+        profit: :math:`p`, the loss per unit of under-prediction; finite, ``> 0``.
+        reduction: as for :class:`MeanSquaredError`.
+        name: the loss's display name.
+
+    Returns:
+        Called as ``loss(y_true, y_pred, sample_weight=None)``: a float32
+        scalar, or per-example values with ``reduction="none"``.
+
+    Raises:
+        ValueError: ``cost`` or ``profit`` not ``> 0`` or not finite, an unknown
+            ``reduction``; at call time, shapes that would broadcast silently.
+        TypeError: ``cost`` or ``profit`` not a number.
+
+    Example:
+        >>> loss = AsymmetricLoss(cost=1.0, profit=9.0)
+        >>> print(f"{float(loss([[10.0], [10.0]], [[12.0], [7.0]])):.2f}")
+        14.50
+    """
+
+    def __init__(
+        self,
+        cost: float = 1.0,
+        profit: float = 1.0,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "asymmetric_loss",
+    ):
+        check_positive("cost", cost)
+        check_positive("profit", profit)
+        super().__init__(reduction=reduction, name=name)
+        self.cost = cost
+        self.profit = profit
+
+    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
+        return asymmetric_loss(y_true, y_pred, cost=self.cost, profit=self.profit)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "cost": self.cost, "profit": self.profit}
