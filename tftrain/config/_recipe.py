@@ -114,22 +114,7 @@ def _family_get(family: str) -> Callable[[Any], Any]:
         "schedule": "schedules",
         "loss": "losses",
     }[family]
-    getter = getattr(getattr(tftrain, module), "get", None)
-    if getter is None:
-        if family == "loss":  # TEMPORARY FALLBACK (delete once tftrain.losses lands on main)
-            return _keras_loss  # pragma: no cover
-        raise RuntimeError(f"tftrain.{module} has no `get`.")  # pragma: no cover
-    return getter
-
-
-def _keras_loss(spec: Any) -> Any:  # pragma: no cover
-    """TEMPORARY FALLBACK (delete once tftrain.losses lands on main): a Keras loss class."""
-    spec = {"name": spec} if isinstance(spec, str) else dict(spec)
-    name = spec.pop("name")
-    if not spec:
-        return keras.losses.get(name)
-    class_name = "".join(part.title() for part in name.split("_"))
-    return keras.losses.get({"class_name": class_name, "config": spec})
+    return getattr(tftrain, module).get
 
 
 _ARGUMENT = re.compile(r"[Aa]rgument `?([A-Za-z_][A-Za-z0-9_]*)`?")
