@@ -285,12 +285,8 @@ def _check_ema(value: Any, problems: list[str]) -> dict[str, Any] | None:
         return None
     from tftrain import ema
 
-    tracker = getattr(ema, "ExponentialMovingAverage", None)
     spec = dict(value)
-    if tracker is None:  # pragma: no cover - until tftrain.ema lands on main
-        problems.append("ema: tftrain.ema is not available in this build")
-        return None
-    params = {p.name: p for p in _parameters(tracker)[0] if p.name != "name"}
+    params = {p.name: p for p in _parameters(ema.ExponentialMovingAverage)[0] if p.name != "name"}
     before = len(problems)
     for key in spec:
         if key not in params:
