@@ -303,8 +303,26 @@ class _CrossentropyBase(LossBase):
             self.label_smoothing = label_smoothing
 
 
+class _SmoothedCrossentropy(_CrossentropyBase):
+    """The dense cross-entropies: per example by ``_per_example``, with label smoothing."""
+
+    _per_example: Any
+
+    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
+        per_example = type(self)._per_example
+        return per_example(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+
 @register("categorical_crossentropy")
-class CategoricalCrossentropy(_CrossentropyBase):
+class CategoricalCrossentropy(_SmoothedCrossentropy):
     r"""Categorical cross-entropy (one-hot or probability labels) as a ``keras.losses.Loss``.
 
     Per example by :func:`categorical_crossentropy`, then weighted and reduced
@@ -333,6 +351,8 @@ class CategoricalCrossentropy(_CrossentropyBase):
         5000.0
     """
 
+    _per_example = staticmethod(categorical_crossentropy)
+
     def __init__(
         self,
         from_logits: bool = False,
@@ -348,19 +368,6 @@ class CategoricalCrossentropy(_CrossentropyBase):
             reduction=reduction,
             name=name,
         )
-
-    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
-        return categorical_crossentropy(
-            y_true, y_pred, self.from_logits, self.label_smoothing, self.axis
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
 
 @register("sparse_categorical_crossentropy")
@@ -421,7 +428,7 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
 
 
 @register("binary_crossentropy")
-class BinaryCrossentropy(_CrossentropyBase):
+class BinaryCrossentropy(_SmoothedCrossentropy):
     r"""Binary cross-entropy as a ``keras.losses.Loss``.
 
     Per example by :func:`binary_crossentropy` (the mean over ``axis``), then
@@ -449,6 +456,8 @@ class BinaryCrossentropy(_CrossentropyBase):
         0.1269, 0.3133
     """
 
+    _per_example = staticmethod(binary_crossentropy)
+
     def __init__(
         self,
         from_logits: bool = False,
@@ -464,16 +473,3 @@ class BinaryCrossentropy(_CrossentropyBase):
             reduction=reduction,
             name=name,
         )
-
-    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
-        return binary_crossentropy(
-            y_true, y_pred, self.from_logits, self.label_smoothing, self.axis
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }

