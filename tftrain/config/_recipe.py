@@ -20,7 +20,7 @@ else:  # pragma: no cover
 
 import keras
 
-from tftrain._registry import _FAMILIES, Registry, _parameters
+from tftrain._registry import _FAMILIES, _parameters
 from tftrain.config import _toml
 
 #: The sections of a recipe, in the order they are written.
@@ -99,10 +99,6 @@ def _close(word: str, options: Iterable[str]) -> str:
     return f"; did you mean {match[0]}?" if match else ""
 
 
-def _registry(family: str) -> Registry[Any] | None:
-    return _FAMILIES.get(family)
-
-
 def _family_get(family: str) -> Callable[[Any], Any]:
     """The family's public ``get`` (which may do more than the bare registry)."""
     import tftrain
@@ -162,7 +158,7 @@ def _check_named(
 ) -> tuple[dict[str, Any] | None, Any]:
     """Validates a named section; returns its spec dict (or None) and a trial build."""
     family = NAMED[section]
-    registry = _registry(family)
+    registry = _FAMILIES[family]
     if section == "schedule" and isinstance(value, (int, float)) and not isinstance(value, bool):
         value = {"name": "constant", "value": value}
     if isinstance(value, str):
@@ -174,11 +170,9 @@ def _check_named(
         return None, None
     spec = dict(value)
     if "name" not in spec:
-        known = ", ".join(registry.names()) if registry else "?"
+        known = ", ".join(registry.names())
         problems.append(f"{section}: missing key `name` (the {family} to use; known: {known})")
         return None, None
-    if registry is None:  # TEMPORARY FALLBACK (a family not on main yet): build to check
-        return _trial(section, spec, family, (), problems)
     try:
         entry = registry.entry(spec["name"])
     except ValueError as error:
@@ -249,16 +243,11 @@ def _resolved_spec(section: str, spec: dict[str, Any], built: Any) -> dict[str, 
         module = {"schedule": tftrain.schedules, "loss": tftrain.losses}.get(
             section, tftrain.optimizers
         )
-        serialize = getattr(module, "serialize", None)
-        if serialize is not None:
-            try:
-                return _plain(serialize(built))
-            except ValueError:
-                return _plain(spec)
-    registry = _registry(NAMED[section])
-    if registry is None:
-        return _plain(spec)  # pragma: no cover
-    entry = registry.entry(spec["name"])
+        try:
+            return _plain(module.serialize(built))
+        except ValueError:  # a component that cannot say its spec: keep what was given
+            return _plain(spec)
+    entry = _FAMILIES[NAMED[section]].entry(spec["name"])
     out: dict[str, Any] = {"name": entry.name}
     from_data = _FROM_DATA if section == "model" else ()
     for p in _parameters(entry.obj)[0]:
@@ -674,8 +663,7 @@ def _validate(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
             )
     for section in REQUIRED:
         if raw.get(section) is None:
-            registry = _registry(NAMED[section])
-            known = ", ".join(registry.names()) if registry else "?"
+            known = ", ".join(_FAMILIES[NAMED[section]].names())
             problems.append(f"{section}: missing section (one of: {known})")
     resolved: dict[str, Any] = {}
     description = raw.get("description")

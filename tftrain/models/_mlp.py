@@ -36,16 +36,12 @@ def _activation(spec: Any) -> tuple[Any, str]:
     """The activation (a callable, or a new layer) for ``spec`` and its canonical name."""
     from tftrain import activations
 
-    if hasattr(activations, "get"):
-        built = activations.get(spec)
-        try:
-            name = activations.serialize(built)["name"]
-        except ValueError:
-            name = getattr(built, "__name__", type(built).__name__).lower()
-        return built, name
-    # TEMPORARY FALLBACK (delete once tftrain.activations lands on main): Keras's names.
-    built = keras.activations.get(spec["name"] if isinstance(spec, dict) else spec)
-    return built, built.__name__.lower()  # pragma: no cover
+    built = activations.get(spec)
+    try:
+        name = activations.serialize(built)["name"]
+    except ValueError:  # an unregistered callable: its own name
+        name = getattr(built, "__name__", type(built).__name__).lower()
+    return built, name
 
 
 def _shape(name: str, value: Any) -> tuple[int, ...] | None:
