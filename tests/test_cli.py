@@ -186,3 +186,12 @@ def test_plot_history_of_a_run_folder(tmp_path, capsys):
     assert cli.main(["plot", "history", str(tmp_path), "--out", str(tmp_path / "plots")]) == 0
     written = sorted(p.name for p in (tmp_path / "plots").iterdir())
     assert written == ["accuracy.png", "learning_rate.png", "loss.png"]
+
+
+def test_a_non_finite_loss_stops_the_run_with_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["train", *TINY, "--set", "schedule.initial_learning_rate=1e35", "--no-plots"]
+    assert cli.main([*args, "--set", "train.epochs=3"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("tftrain: error: ")
+    assert "non-finite" in err[0].lower() or "nan" in err[0].lower()

@@ -2,8 +2,9 @@
 
 Run ``tftrain --help`` (or ``python -m tftrain --help``). User mistakes (a
 missing file, a bad recipe or override) print one ``tftrain: error:`` line per
-problem on stderr and exit with status 2, without a traceback; ``--traceback``
-shows it.
+problem on stderr and exit with status 2, without a traceback; a run stopped by
+a non-finite loss prints one line and exits with status 1; ``--traceback``
+shows the traceback.
 """
 
 from __future__ import annotations
@@ -270,6 +271,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"tftrain: error: {message}", file=sys.stderr)
         return 2
+    except FloatingPointError as error:  # a non-finite loss: the run stopped, resumable
+        if args.traceback:
+            raise
+        print(f"tftrain: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("tftrain: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
