@@ -3,13 +3,14 @@
 For every activation: one ``tf.function`` step computing ``y = f(x)`` and
 ``dL/dx`` for ``L = sum(y * dy)`` on 4 M float32 elements, with and without
 ``jit_compile``, ours and the peer interleaved in every repeat (< 1 means ours
-is faster). Leaky ReLU is also
-timed against its alternative formulations, and ``square`` (custom gradient)
+is faster). Leaky ReLU, swish and mish are also
+timed against their alternative formulations, and ``square`` (custom gradient)
 against the old ``py_func`` / NumPy recipe on 1 M elements. Ratios are medians
 of per-round ratios (ours and the peer timed back to back), which cancels most
 of the load drift of a shared machine; ratios within about 0.05 of 1 are noise.
 
 Run: ``PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=2 python benchmarks/activations.py [--repeats 15]``
+(``--only swish mish`` times just those two and their formulations).
 Targets: each built-in within 1.05x of its peer or of the fastest formulation;
 the custom-gradient ``square`` at least 100x faster than the ``py_func`` recipe.
 """
@@ -27,6 +28,8 @@ import numpy as np
 import tensorflow as tf
 
 from tftrain import activations as A
+from tftrain.activations._gradient import with_input_gradient
+from tftrain.activations._swish import mish_backward
 
 N = 4_000_000
 N_SQUARE = 1_000_000
@@ -58,6 +61,60 @@ LEAKY_FORMS: dict[str, Callable] = {
     "maximum(a*x, x)": lambda x: tf.maximum(ALPHA * x, x),
     "f1*x + f2*|x|": lambda x: F1 * x + F2 * tf.abs(x),
     "where(x>0, x, a*x)": lambda x: tf.where(x > 0, x, ALPHA * x),
+}
+
+
+def _lowest(x: tf.Tensor) -> tf.Tensor:
+    return tf.constant(x.dtype.min, x.dtype)
+
+
+def _swish_multiply_no_nan(x: tf.Tensor) -> tf.Tensor:
+    return tf.math.multiply_no_nan(x, tf.math.sigmoid(x))
+
+
+def _swish_clamped(x: tf.Tensor) -> tf.Tensor:
+    x = tf.maximum(x, _lowest(x))
+    return x * tf.math.sigmoid(x)
+
+
+def _swish_backward_two_guards(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
+    s = tf.math.sigmoid(x)
+    return dy * tf.math.multiply_no_nan(1 + tf.math.multiply_no_nan(x, 1 - s), s)
+
+
+def _swish_backward_clipped(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
+    x = tf.clip_by_value(x, _lowest(x), x.dtype.max)
+    s = tf.math.sigmoid(x)
+    return dy * s * (1 + x * (1 - s))
+
+
+def _mish_recompute_backward(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
+    t = tf.math.tanh(tf.math.softplus(x))
+    sech2_sigmoid = tf.raw_ops.TanhGrad(y=t, dy=tf.raw_ops.SoftplusGrad(gradients=dy, features=x))
+    return dy * t + tf.math.multiply_no_nan(x, sech2_sigmoid)
+
+
+def _mish_closed_forward(x: tf.Tensor) -> tf.Tensor:
+    e = tf.math.exp(x)
+    return tf.maximum(x, _lowest(x)) * (1 - 2 / (e * (e + 2) + 2))
+
+
+#: Formulations of swish and mish (all memory-efficient but the TF / Keras peer):
+#: the alternatives measured for issue 5's follow-up; "(before)" marks mish's
+#: previous form. tftrain's swish keeps multiply_no_nan on the output; its mish
+#: clamps the input (a forward oneDNN fuses) and has a one-exp closed-form backward.
+SWISH_FORMS: dict[str, Callable] = {
+    "tf.nn.silu": tf.nn.silu,
+    "clamped fwd": with_input_gradient(_swish_clamped, _swish_backward_two_guards),
+    "clipped bwd": with_input_gradient(_swish_multiply_no_nan, _swish_backward_clipped),
+}
+MISH_FORMS: dict[str, Callable] = {
+    "keras autodiff": keras.activations.mish,
+    "recompute tanh/softplus (before)": with_input_gradient(
+        lambda x: tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.softplus(x))),
+        _mish_recompute_backward,
+    ),
+    "closed fwd and bwd": with_input_gradient(_mish_closed_forward, mish_backward),
 }
 
 
@@ -137,13 +194,19 @@ def pyfunc_square_recipe(kind: str) -> Callable:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted(PAIRS), help="time only these activations"
+    )
     args = parser.parse_args()
+    only = set(args.only or PAIRS)
     x = tf.random.stateless_normal([N], seed=(1, 2)) * 3
     dy = tf.random.stateless_normal([N], seed=(3, 4))
     worst = 0.0
     print(f"forward+backward, {N:,} float32, median of {args.repeats}; ratio = ours / peer")
     print(f"{'activation':<12} {'mode':<6} {'ours ms':>8} {'peer ms':>8} {'ratio':>6}")
     for name, (ours, peer) in PAIRS.items():
+        if name not in only:
+            continue
         for jit in (False, True):
             t, raw = time_interleaved(
                 {"ours": step(ours, jit), "peer": step(peer, jit)}, (x, dy), args.repeats
@@ -162,17 +225,33 @@ def main() -> None:
         spread = max(paired_ratio(raw, "a", "b"), paired_ratio(raw, "b", "a"))
         print(f"noise floor ({'xla' if jit else 'graph'}): tf.nn.relu vs itself {spread:.2f}")
 
-    print("\nleaky_relu formulations (alpha=0.2); ratio = time / fastest")
-    for jit in (False, True):
-        steps = {"tftrain": step(A.leaky_relu, jit)}
-        steps.update({k: step(f, jit) for k, f in LEAKY_FORMS.items()})
-        t, raw = time_interleaved(steps, (x, dy), args.repeats)
-        fastest = min(t, key=t.get)
-        cells = ", ".join(
-            f"{k} {v * 1e3:.2f}ms {paired_ratio(raw, k, fastest):.2f}x" for k, v in t.items()
-        )
-        print(f"  {'xla' if jit else 'graph'}: {cells}")
+    if "leaky_relu" in only:
+        print("\nleaky_relu formulations (alpha=0.2); ratio = time / fastest")
+        for jit in (False, True):
+            steps = {"tftrain": step(A.leaky_relu, jit)}
+            steps.update({k: step(f, jit) for k, f in LEAKY_FORMS.items()})
+            t, raw = time_interleaved(steps, (x, dy), args.repeats)
+            fastest = min(t, key=t.get)
+            cells = ", ".join(
+                f"{k} {v * 1e3:.2f}ms {paired_ratio(raw, k, fastest):.2f}x" for k, v in t.items()
+            )
+            print(f"  {'xla' if jit else 'graph'}: {cells}")
 
+    for name, forms in (("swish", SWISH_FORMS), ("mish", MISH_FORMS)):
+        if name not in only:
+            continue
+        print(f"\n{name} formulations; ratio = time / tftrain.{name}")
+        for jit in (False, True):
+            steps = {"tftrain": step(getattr(A, name), jit)}
+            steps.update({k: step(f, jit) for k, f in forms.items()})
+            t, raw = time_interleaved(steps, (x, dy), args.repeats)
+            cells = ", ".join(
+                f"{k} {v * 1e3:.2f}ms {paired_ratio(raw, k, 'tftrain'):.2f}x" for k, v in t.items()
+            )
+            print(f"  {'xla' if jit else 'graph'}: {cells}")
+
+    if "square" not in only:
+        return
     print(f"\nsquare on {N_SQUARE:,} float32: custom gradient vs the py_func recipe (graph)")
     xs, dys = x[:N_SQUARE], dy[:N_SQUARE]
     steps = {

@@ -172,7 +172,7 @@ class Registry(Generic[T]):
         builder: Callable[[Entry, dict[str, Any]], Any] | None = None,
     ):
         self.family = family
-        self._article = "an" if family[:1].lower() in "aeiou" else "a"
+        self._a = "an" if family[:1].lower() in "aeiou" else "a"  # for "an activation"
         self.base = base
         self.accept_callables = accept_callables
         self.keras_serializable = keras_serializable
@@ -210,7 +210,8 @@ class Registry(Generic[T]):
             for label in (name, *aliases):
                 if not isinstance(label, str) or not _key(label):
                     raise ValueError(
-                        f"{self._article.capitalize()} {self.family} name must be a non-empty string. Received: {label!r}"
+                        f"{self._a.capitalize()} {self.family} name must be a non-empty "
+                        f"string. Received: {label!r}"
                     )
                 owner = self._keys.get(_key(label))
                 if owner is not None and not override and self._entries[owner].obj is not obj:
@@ -304,7 +305,8 @@ class Registry(Generic[T]):
         if isinstance(spec, Mapping):
             if "name" not in spec:
                 raise ValueError(
-                    f"{self._article.capitalize()} {self.family} spec dict needs a 'name' key. Received: {dict(spec)!r}. "
+                    f"{self._a.capitalize()} {self.family} spec dict needs a 'name' key. "
+                    f"Received: {dict(spec)!r}. "
                     f"Known names: {', '.join(self.names())}."
                 )
             kwargs = {k: v for k, v in spec.items() if k != "name"}
@@ -320,7 +322,8 @@ class Registry(Generic[T]):
         if self.accept_callables:
             expected += ", or a callable"
         raise TypeError(
-            f"Cannot interpret {spec!r} (of type {type(spec).__name__}) as {self._article} {self.family}: "
+            f"Cannot interpret {spec!r} (of type {type(spec).__name__}) as "
+            f"{self._a} {self.family}: "
             f"expected {expected}."
         )
 

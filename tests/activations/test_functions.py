@@ -158,6 +158,36 @@ def test_bound_hyperparameters(spec, expected):
 
 
 @pytest.mark.parametrize(
+    ("beta", "dtype", "limits"),
+    [
+        (1.0, "float16", [0.0, np.inf]),
+        (2.0, "float32", [0.0, np.inf]),
+        (1e-4, "float16", [0.0, np.inf]),  # -65504 * 1e-4 does not saturate the sigmoid
+        (-1.0, "float32", [-np.inf, 0.0]),
+    ],
+)
+def test_swish_limits_at_infinity_for_any_beta(beta, dtype, limits, run):
+    # A guard that clips the input to the finite floats would fail for tiny and
+    # negative betas: these pin the limits whatever guard is used.
+    y = run(lambda t: A.swish(t, beta=beta), tf.constant([-np.inf, np.inf], dtype))
+    np.testing.assert_array_equal(y.numpy(), limits)
+
+
+def test_swish_guard_changes_no_finite_value():
+    x = tf.constant(np.linspace(-120.0, 120.0, 4001), tf.float32)
+    np.testing.assert_array_equal(A.swish(x).numpy(), (x * tf.sigmoid(x)).numpy())
+
+
+def test_mish_closed_form_gradient_matches_the_reference_across_its_clip_points():
+    # The backward clips x to [-1000, 20]: exact below (e^x is 0) and above (f' is 1).
+    x = np.array([-1100.0, -1000.0, -745.0, -100.0, -30.0, 19.5, 20.0, 20.5, 30.0, 700.0])
+    y, dx = value_and_gradient(A.mish, tf.constant(x, tf.float64))
+    reference, derivative = REFERENCES["mish"]
+    assert_close(y, reference(x))
+    assert_close(dx, derivative(x))
+
+
+@pytest.mark.parametrize(
     "spec", [{"name": "leaky_relu", "alpha": 1.7}, {"name": "elu", "alpha": 0.3}]
 )
 def test_bound_hyperparameters_have_correct_gradients(spec):

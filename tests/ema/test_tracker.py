@@ -485,15 +485,17 @@ def test_non_float_variables_and_non_variables_are_rejected():
     assert ema.averages() == {}  # nothing was created by the failed calls
 
 
-def test_two_different_variables_cannot_share_one_shadow():
-    ema = ExponentialMovingAverage()
-    a, b = tf.Variable(1.0, name="w"), tf.Variable(2.0, name="w")
-    with pytest.raises(ValueError, match=r"Two different variables named 'w' would share one"):
-        ema.apply([a, b])
-    ema.apply([a])
-    with pytest.raises(ValueError, match=r"Two different variables named 'w' would share one"):
-        ema.apply([b])
-    with pytest.raises(ValueError, match=r"holds the variable 'w' twice"):
+def test_two_different_variables_with_one_name_get_two_shadows():
+    ema = ExponentialMovingAverage(0.5, warmup=False)
+    a, b = tf.Variable(1.0), tf.Variable(2.0)  # both named "Variable"
+    ema.apply([a, b])
+    assert float(ema.average(a)) == 1.0 and float(ema.average(b)) == 2.0
+    assert ema.average(a) is not ema.average(b)
+    b.assign(4.0)
+    ema.apply([b])
+    assert float(ema.average(a)) == 1.0 and float(ema.average(b)) == 3.0
+    assert list(ema.averages()) == ["Variable", "Variable_1"]
+    with pytest.raises(ValueError, match=r"holds the variable 'Variable' twice"):
         ema.apply([a, a])
 
 

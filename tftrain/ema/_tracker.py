@@ -38,8 +38,20 @@ class _Index:
 
     def __init__(self) -> None:
         self.position: dict[Any, int] = {}  # variable ref -> index into the shadow list
-        self.names: list[str] = []  # the variables' names, in shadow order
-        self.owners: dict[str, Any] = {}  # name -> variable ref
+        self.names: list[str] = []  # the variables' names, in shadow order, made unique
+
+    def unique(self, name: str) -> str:
+        """``name``, or ``name_1``, ``name_2``... if a shadowed variable already has it.
+
+        Shadows belong to variables by identity, so two plain ``tf.Variable``s
+        both named ``"Variable"`` get two shadows; only the keys of
+        ``averages()`` need telling apart.
+        """
+        taken, candidate, i = set(self.names), name, 0
+        while candidate in taken:
+            i += 1
+            candidate = f"{name}_{i}"
+        return candidate
 
 
 def _tracked(variable: Any, label: str) -> _Tracked:
@@ -181,7 +193,6 @@ class ExponentialMovingAverage(tf.Module):
         tracked = [
             _tracked(v, f"variables[{i}]") for i, v in enumerate(tf.nest.flatten(list(variables)))
         ]
-        owners = dict(self._index.owners)
         in_call: set[Any] = set()
         for t in tracked:
             if t.ref in in_call:
@@ -190,13 +201,6 @@ class ExponentialMovingAverage(tf.Module):
                     "be updated twice per step. Pass each variable once."
                 )
             in_call.add(t.ref)
-            owner = owners.setdefault(t.name, t.ref)
-            if owner != t.ref:
-                raise ValueError(
-                    f"Two different variables named {t.name!r} would share one shadow (averages "
-                    "are keyed by variable name). Give them distinct names, e.g. "
-                    "tf.Variable(..., name='bias')."
-                )
         return tracked
 
     def _shadow_of(self, tracked: _Tracked) -> tf.Variable:
@@ -225,7 +229,7 @@ class ExponentialMovingAverage(tf.Module):
 
         Raises:
             TypeError: a non-variable or a non-float variable.
-            ValueError: a variable twice, or two different variables with one name.
+            ValueError: a variable twice in one call.
         """
         tracked = self._tracked_list(variables)
         self._in_cross_replica_context(lambda strategy: self._build(strategy, tracked))
@@ -249,8 +253,7 @@ class ExponentialMovingAverage(tf.Module):
                         aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
                     )
                 self._index.position[t.ref] = len(self._shadows)
-                self._index.names.append(t.name)
-                self._index.owners[t.name] = t.ref
+                self._index.names.append(self._index.unique(t.name))
                 self._shadows.append(shadow)  # restores a deferred checkpoint value, if any
             if getattr(self, "_count", None) is None:
                 self._count = tf.Variable(
@@ -386,6 +389,9 @@ class ExponentialMovingAverage(tf.Module):
 
     def averages(self) -> dict[str, tf.Variable]:
         """Every shadow, keyed by its variable's name (a Keras variable's ``path``).
+
+        Shadows belong to variables by identity; a name that an earlier
+        variable already had gets a suffix (``Variable``, ``Variable_1``).
 
         Returns:
             A new dict ``{name: shadow}``, in the order the shadows were created.

@@ -1,1 +1,28 @@
-"""tftrain.training (being built)."""
+"""The training loop: ``fit`` composes a schedule, an EMA, a loss and any Keras model.
+
+``fit`` runs a ``tf.GradientTape`` loop of several steps per traced call, with
+checkpoints that resume exactly, TensorBoard scalars, callbacks, a progress bar
+and ``tf.distribute`` support; ``model_complexity`` reports a model's layers,
+parameters and multiply-accumulates.
+
+Example:
+    >>> import keras
+    >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
+    >>> print(model_complexity(model).macs_per_example)
+    32
+"""
+
+from tftrain.training._callbacks import Callback
+from tftrain.training._complexity import ComplexityReport, LayerComplexity, model_complexity
+from tftrain.training._fit import NonFiniteLossError, fit
+from tftrain.training._history import History
+
+__all__ = [
+    "Callback",
+    "ComplexityReport",
+    "History",
+    "LayerComplexity",
+    "NonFiniteLossError",
+    "fit",
+    "model_complexity",
+]

@@ -1,0 +1,78 @@
+"""A real process killed with SIGKILL mid-epoch resumes to exactly the uninterrupted weights."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _start(*args: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.training._resumable_run", *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _finish(process: subprocess.Popen[bytes]) -> None:
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output.decode()[-3000:]
+
+
+@pytest.mark.slow
+def test_sigkill_mid_epoch_then_restart_ends_with_the_uninterrupted_weights(tmp_path):
+    marker = tmp_path / "at-step"
+    processes = []
+    try:
+        _run_kill_and_resume(tmp_path, marker, processes)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+
+
+def _run_kill_and_resume(tmp_path, marker, processes):
+    # One process is killed after step 10 (epoch 1, batch 4); the other meanwhile makes the
+    # uninterrupted reference run, then waits for the kill and resumes the killed run.
+    go = tmp_path / "killed"
+    killed = _start(tmp_path / "run", tmp_path / "unused.npz", "--kill-at", 10, marker)
+    resumed = _start(
+        tmp_path / "run",
+        tmp_path / "resumed.npz",
+        "--reference",
+        tmp_path / "straight",
+        "--after",
+        go,
+    )
+    processes += [killed, resumed]
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert killed.poll() is None, killed.communicate()[0].decode()[-3000:]
+        assert time.monotonic() < deadline, "the run never reached the kill step"
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    assert killed.returncode == -signal.SIGKILL
+    checkpoints = sorted(p.name for p in (tmp_path / "run").glob("ckpt-*.index"))
+    assert checkpoints[-1] == "ckpt-8.index"  # the last save, mid-epoch (epoch 1, batch 2)
+    go.write_text("go")
+
+    _finish(resumed)
+    resumed_out = np.load(tmp_path / "resumed.npz")
+    expected = np.load(tmp_path / "straight" / "out.npz")
+    assert sorted(resumed_out.files) == sorted(expected.files) and "ema0" in expected.files
+    for name in expected.files:
+        np.testing.assert_array_equal(resumed_out[name], expected[name], err_msg=name)

@@ -1,0 +1,128 @@
+"""The input of a run: batches of ``(x, y[, sample_weight])`` per epoch, resumable."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tftrain._validation import check_integer
+
+
+def _as_array(value: Any) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind == "f" and array.dtype != np.dtype(keras.config.floatx()):
+        array = array.astype(keras.config.floatx())  # as Keras's data adapters do
+    return array
+
+
+class Batches:
+    """Batches for each epoch from a ``tf.data.Dataset`` or from NumPy arrays.
+
+    The order of an epoch is a function of ``(seed, epoch)`` for arrays, so a
+    resumed run sees exactly the batches it would have seen; a dataset is
+    iterated afresh each epoch, and a resumed epoch skips the batches already
+    consumed (exact when the dataset yields the same order on every pass).
+
+    Args:
+        data: a dataset of ``(x, y)`` or ``(x, y, sample_weight)`` batches, or a
+            tuple of arrays (or nested structures of arrays) of that form.
+        batch_size: the global batch size for arrays; ``None`` for a dataset.
+        shuffle: shuffle arrays each epoch.
+        argument: the argument's name in messages (``"data"``).
+    """
+
+    def __init__(self, data: Any, *, batch_size: int | None, shuffle: bool, argument: str):
+        self.argument = argument
+        self.shuffle = shuffle
+        self._arrays: tuple[Any, ...] | None = None
+        self._dataset: tf.data.Dataset | None = None
+        if isinstance(data, tf.data.Dataset):
+            if batch_size is not None:
+                raise ValueError(
+                    f"Argument `batch_size` must be None when `{argument}` is a tf.data.Dataset "
+                    f"(batch the dataset itself). Received: batch_size={batch_size!r}"
+                )
+            spec = data.element_spec
+            if not isinstance(spec, tuple) or len(spec) not in (2, 3):
+                raise ValueError(
+                    f"Argument `{argument}` must yield tuples (x, y) or (x, y, sample_weight). "
+                    f"Received a dataset with element_spec={spec!r}"
+                )
+            cardinality = int(data.cardinality())
+            if cardinality == tf.data.INFINITE_CARDINALITY:
+                raise ValueError(
+                    f"Argument `{argument}` is an infinite dataset; an epoch needs an end. "
+                    f"Use `{argument}.take(steps_per_epoch)`."
+                )
+            if cardinality == tf.data.UNKNOWN_CARDINALITY:
+                cardinality = int(data.reduce(np.int64(0), lambda count, _: count + 1))
+            self._dataset = data
+            self.steps = cardinality
+            self.element_spec = spec
+        elif isinstance(data, tuple | list):
+            if len(data) not in (2, 3):
+                raise ValueError(
+                    f"Argument `{argument}` must be (x, y) or (x, y, sample_weight). "
+                    f"Received a {type(data).__name__} of length {len(data)}"
+                )
+            arrays = tuple(tf.nest.map_structure(_as_array, part) for part in data)
+            lengths = {int(a.shape[0]) if a.ndim else -1 for a in tf.nest.flatten(arrays)}
+            if len(lengths) != 1 or -1 in lengths:
+                raise ValueError(
+                    f"Argument `{argument}`: x, y (and sample_weight) must have the same number "
+                    f"of examples in their first axis. Received lengths {sorted(lengths)}"
+                )
+            (self.examples,) = lengths
+            if self.examples == 0:
+                raise ValueError(f"Argument `{argument}` has no examples.")
+            if batch_size is None:
+                raise ValueError(
+                    f"Argument `batch_size` is required when `{argument}` is arrays. "
+                    "Received: batch_size=None"
+                )
+            self.batch_size = check_integer("batch_size", batch_size, minimum=1)
+            self._arrays = arrays
+            self._tensors = tf.nest.map_structure(tf.convert_to_tensor, arrays)  # copied once
+            self.steps = math.ceil(self.examples / self.batch_size)
+            self.element_spec = tf.nest.map_structure(
+                lambda a: tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)), arrays
+            )
+        else:
+            raise TypeError(
+                f"Argument `{argument}` must be a tf.data.Dataset or a tuple (x, y[, "
+                f"sample_weight]) of arrays. Received: {argument} of type {type(data).__name__}"
+            )
+        if self.steps == 0:
+            raise ValueError(f"Argument `{argument}` has no batches.")
+
+    def epoch(self, epoch: int, seed: int, skip: int = 0) -> tf.data.Dataset:
+        """The batches of ``epoch`` (from 0), without the first ``skip``."""
+        if self._dataset is not None:
+            dataset = self._dataset.skip(skip) if skip else self._dataset
+            return dataset.prefetch(tf.data.AUTOTUNE)
+        assert self._arrays is not None
+        if self.shuffle:
+            order = np.random.default_rng([seed, epoch]).permutation(self.examples)
+        else:
+            order = np.arange(self.examples)
+        tensors = self._tensors
+        # Batches of indices, gathered from the arrays (converted once, never copied whole).
+        indices = tf.data.Dataset.from_tensor_slices(order[skip * self.batch_size :])
+        dataset = indices.batch(self.batch_size).map(
+            lambda index: tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
+        )
+        return dataset.prefetch(tf.data.AUTOTUNE)
+
+    def first_batch(self) -> Any:
+        """The first batch of epoch 0 (unshuffled for arrays), as tensors."""
+        if self._dataset is not None:
+            for batch in self._dataset.take(1):
+                return batch
+        assert self._arrays is not None
+        return tf.nest.map_structure(
+            lambda a: tf.convert_to_tensor(a[: self.batch_size]), self._arrays
+        )
