@@ -195,3 +195,12 @@ def test_a_non_finite_loss_stops_the_run_with_one_line_and_exit_1(tmp_path, caps
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("tftrain: error: ")
     assert "non-finite" in err[0].lower() or "nan" in err[0].lower()
+
+
+def test_version_prints_the_package_version(capsys):
+    import tftrain
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tftrain {tftrain.__version__}"
