@@ -1,1 +1,13 @@
-"""tftrain.models (being built)."""
+"""Models by name: small Keras models that recipes build from keyword arguments.
+
+Example:
+    >>> model = get({"name": "mlp", "input_shape": [2], "output_units": 3,
+    ...              "hidden_units": [16, 16], "activation": "relu"})
+    >>> print(names(), model.count_params())
+    ['linear', 'mlp'] 371
+"""
+
+from tftrain.models._family import get, names, register, serialize
+from tftrain.models._mlp import initializer_for, linear, mlp
+
+__all__ = ["get", "initializer_for", "linear", "mlp", "names", "register", "serialize"]

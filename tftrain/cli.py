@@ -1,0 +1,288 @@
+"""The ``tftrain`` command: train, check and plot recipes, list the registered components.
+
+Run ``tftrain --help`` (or ``python -m tftrain --help``). User mistakes (a
+missing file, a bad recipe or override) print one ``tftrain: error:`` line per
+problem on stderr and exit with status 2, without a traceback; a run stopped by
+a non-finite loss prints one line and exits with status 1; ``--traceback``
+shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tftrain import __version__
+
+#: ``tftrain list`` families: the word a user types -> the registry's family noun.
+FAMILIES = {
+    "schedules": "schedule",
+    "losses": "loss",
+    "activations": "activation",
+    "optimizers": "optimizer",
+    "models": "model",
+    "datasets": "dataset",
+}
+_ALIASES = {
+    "schedule": "schedules",
+    "loss": "losses",
+    "activation": "activations",
+    "optimizer": "optimizers",
+    "model": "models",
+    "dataset": "datasets",
+    "data": "datasets",
+}
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; printed as one line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tftrain",
+        description="Train, check and plot tftrain recipes; list the registered components.",
+    )
+    parser.add_argument(
+        "--traceback", action="store_true", help="show the full traceback on errors"
+    )
+    parser.add_argument("--version", action="version", version=f"tftrain {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train", help="train a recipe (default: the built-in one) into a run folder"
+    )
+    train.add_argument("recipe", nargs="?", help="a .toml or .json recipe (default: built-in)")
+    _add_set(train)
+    train.add_argument(
+        "--out", help="the run folder (default: runs/RECIPE_NAME); run again to resume"
+    )
+    train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
+
+    check = commands.add_parser("check", help="validate a recipe and print it resolved")
+    check.add_argument("recipe", nargs="?", help="a .toml or .json recipe (default: built-in)")
+    _add_set(check)
+    check.add_argument("--format", choices=("toml", "json"), default="toml")
+
+    listing = commands.add_parser("list", help="registered names, one line each")
+    listing.add_argument("family", nargs="?", help=f"one of {', '.join(FAMILIES)} (default: all)")
+
+    plot = commands.add_parser("plot", help="PNG plots of schedules, activations, histories")
+    kinds = plot.add_subparsers(dest="kind", required=True, metavar="KIND")
+    schedule = kinds.add_parser("schedule", help="a learning-rate schedule over steps")
+    schedule.add_argument(
+        "spec",
+        help="a recipe file (its schedule), a schedule name, or an inline TOML/JSON table "
+        "such as '{name=\"cosine_decay\", initial_learning_rate=0.1, decay_steps=100}'",
+    )
+    schedule.add_argument("--steps", type=int, required=True, help="number of steps to plot")
+    _add_set(schedule)
+    schedule.add_argument("--out", default="schedule.png", help="the PNG file to write")
+    activation = kinds.add_parser("activations", help="activations and their derivatives")
+    activation.add_argument("names", nargs="+", help="activation names or inline tables")
+    activation.add_argument(
+        "--range",
+        nargs=2,
+        type=float,
+        default=(-4.0, 4.0),
+        metavar=("LOW", "HIGH"),
+        help="the inputs shown",
+    )
+    activation.add_argument("--out", default="activations.png", help="the PNG file to write")
+    history = kinds.add_parser("history", help="the curves of a run folder")
+    history.add_argument("run_dir", help="a run folder written by `tftrain train`")
+    history.add_argument("--out", help="where to write the PNGs (default: the run folder)")
+    return parser
+
+
+def _add_set(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe key, e.g. --set schedule.decay_rate=0.9 (repeatable)",
+    )
+
+
+# ------------------------------------------------------------------ commands
+def _recipe(path: str | None, overrides: list[str]) -> Any:
+    from tftrain import config
+
+    if path is None:
+        return config.default_recipe(overrides=overrides)
+    return config.load(path, overrides=overrides)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tftrain import config
+
+    recipe = _recipe(args.recipe, args.overrides)
+    out = (
+        Path(args.out)
+        if args.out
+        else Path("runs") / (Path(args.recipe).stem if args.recipe else "default")
+    )
+    print(f"tftrain: training {recipe!r} into {out}/", flush=True)
+    result = config.run(recipe, out=out, progress=not args.no_progress, plots=not args.no_plots)
+    print(_final_table(result.final))
+    print(f"tftrain: wrote {', '.join(sorted({p.name for p in result.files}))} in {out}/")
+    return 0
+
+
+def _final_table(final: dict[str, float]) -> str:
+    """Final metrics: one row per quantity, raw and EMA columns side by side."""
+    raw = {k: v for k, v in final.items() if not k.startswith("ema_")}
+    lines = ["final metrics:"]
+    width = max((len(k) for k in raw), default=10)
+    has_ema = any(k.startswith("ema_") for k in final)
+    header = f"  {'':{width}}  {'raw':>12}" + (f"  {'ema':>12}" if has_ema else "")
+    lines.append(header)
+    for key, value in raw.items():
+        row = f"  {key:{width}}  {value:12.6g}"
+        if has_ema:
+            ema = final.get(f"ema_{key}")
+            row += f"  {ema:12.6g}" if ema is not None else f"  {'':>12}"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def _check(args: argparse.Namespace) -> int:
+    recipe = _recipe(args.recipe, args.overrides)
+    sys.stdout.write(recipe.to_json() if args.format == "json" else recipe.to_toml())
+    print(f"# {recipe.source}: OK", file=sys.stderr)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from tftrain._registry import _FAMILIES
+
+    if args.family is None:
+        chosen = list(FAMILIES)
+    else:
+        word = args.family.lower()
+        word = _ALIASES.get(word, word)
+        if word not in FAMILIES:
+            raise UsageError(f"unknown family {args.family!r}; choose one of {', '.join(FAMILIES)}")
+        chosen = [word]
+    for word in chosen:
+        registry = _FAMILIES.get(FAMILIES[word])
+        print(f"{word}:")
+        if registry is None:  # pragma: no cover - a family not yet on this build
+            print("  (none)")
+            continue
+        aliases: dict[str, list[str]] = {}
+        for alias, name in registry.aliases().items():
+            aliases.setdefault(name, []).append(alias)
+        described = registry.describe()
+        labels = {
+            n: n + (f" ({', '.join(sorted(aliases[n]))})" if n in aliases else "")
+            for n in described
+        }
+        width = max((len(label) for label in labels.values()), default=0)
+        for name, description in described.items():
+            print(f"  {labels[name]:{width}}  {_plain_text(description)}")
+    return 0
+
+
+def _plain_text(text: str) -> str:
+    """A docstring line without reStructuredText markup.
+
+    Example:
+        >>> _plain_text("A rate :math:`y = a x` with ``alpha``.")
+        'A rate y = a x with alpha.'
+    """
+    text = re.sub(r":\w+:`([^`]*)`", r"\1", text)
+    return text.replace("``", "")
+
+
+def _inline(text: str) -> Any:
+    """A name, or an inline TOML table / JSON object, as a spec."""
+    import tomllib
+
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+        try:
+            return tomllib.loads(f"spec = {text}")["spec"]
+        except tomllib.TOMLDecodeError as error:
+            raise UsageError(f"cannot read {text!r} as a TOML or JSON table: {error}") from None
+    return text
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from tftrain import plotting
+
+    if args.kind == "schedule":
+        if Path(args.spec).suffix.lower() in (".toml", ".json") or Path(args.spec).is_file():
+            recipe = _recipe(args.spec, args.overrides)
+            spec = recipe["schedule"]
+            if spec is None:
+                raise UsageError(f"{args.spec}: the recipe has no schedule section")
+        else:
+            spec = _inline(args.spec)
+        path = plotting.plot_schedule(spec, args.steps, args.out)
+    elif args.kind == "activations":
+        path = plotting.plot_activations(
+            [_inline(n) for n in args.names], args.out, x_range=tuple(args.range)
+        )
+    else:
+        run_dir = Path(args.run_dir)
+        paths = plotting.plot_history(run_dir, args.out or run_dir)
+        print("\n".join(str(p) for p in paths))
+        return 0
+    print(path)
+    return 0
+
+
+# ---------------------------------------------------------------------- main
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the ``tftrain`` command with ``argv`` (default: ``sys.argv[1:]``); returns the status.
+
+    Example:
+        >>> main(["list", "models"])
+        models:
+          linear  A linear model: one dense layer, y = W x + b, then output_activation.
+          mlp     A multi-layer perceptron: dense layers with an activation between them.
+        0
+    """
+    args = _parser().parse_args(argv)
+    commands = {"train": _train, "check": _check, "list": _list, "plot": _plot}
+    from tftrain.config import RecipeError
+
+    try:
+        return commands[args.command](args)
+    except RecipeError as error:
+        if args.traceback:
+            raise
+        for problem in error.problems:
+            print(f"tftrain: error: {error.source}: {problem}", file=sys.stderr)
+        return 2
+    except (UsageError, OSError, ValueError, TypeError, ImportError) as error:
+        if args.traceback:
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"tftrain: error: {message}", file=sys.stderr)
+        return 2
+    except FloatingPointError as error:  # a non-finite loss: the run stopped, resumable
+        if args.traceback:
+            raise
+        print(f"tftrain: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tftrain: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
