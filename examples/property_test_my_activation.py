@@ -12,9 +12,9 @@ Run: ``python examples/property_test_my_activation.py`` (or ``pytest`` on this f
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
-import pytest
 import tensorflow as tf
 from hypothesis import given
 
@@ -41,5 +41,5 @@ def test_hard_swish_on_any_bfloat16_tensor(x):
     )
 
 
-if __name__ == "__main__":
-    sys.exit(pytest.main([__file__, "-q", "-s", "-p", "no:cacheprovider"]))
+if __name__ == "__main__":  # pytest in a fresh interpreter, so it can rewrite asserts
+    sys.exit(subprocess.call([sys.executable, "-m", "pytest", "-q", "-s", __file__]))
