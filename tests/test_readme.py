@@ -6,6 +6,10 @@ import re
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from tftrain._registry import _FAMILIES
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
@@ -16,7 +20,17 @@ def python_blocks() -> list[str]:
     return [textwrap.dedent(body) for _, body in blocks]
 
 
-def test_the_python_examples_run_in_order(capsys):
+@pytest.fixture
+def registries_restored():
+    """Unregisters what the README's examples register, so later tests see the built-ins."""
+    before = {family: set(registry.names()) for family, registry in _FAMILIES.items()}
+    yield
+    for family, registry in _FAMILIES.items():
+        for name in set(registry.names()) - before.get(family, set()):
+            registry.unregister(name)
+
+
+def test_the_python_examples_run_in_order(capsys, registries_restored):
     blocks = python_blocks()
     assert len(blocks) >= 4
     namespace: dict = {"__name__": "readme"}
