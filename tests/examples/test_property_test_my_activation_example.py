@@ -1,0 +1,48 @@
+"""examples/property_test_my_activation.py: the user's tests pass, and would catch a bug."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import tensorflow as tf
+
+import tftrain
+from tftrain._registry import _FAMILIES
+from tftrain.testing import PropertyCheckError
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "property_test_my_activation.py"
+
+
+@pytest.fixture(scope="module")
+def example():
+    spec = importlib.util.spec_from_file_location("property_test_example", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield module
+    _FAMILIES["activation"].unregister("my_hard_swish")
+
+
+def test_the_registered_activation_resolves_by_name(example):
+    assert tftrain.activations.get("my_hard_swish") is example.hard_swish
+    assert tftrain.activations.serialize(example.hard_swish) == {"name": "my_hard_swish"}
+
+
+def test_the_examples_tests_pass_and_print_all_seven_properties(example, capsys):
+    example.test_hard_swish_has_every_property_of_a_built_in()
+    out = capsys.readouterr().out
+    assert "7 properties hold" in out and "serializes by name" in out
+    example.test_hard_swish_on_any_bfloat16_tensor()
+
+
+def test_the_examples_tests_fail_for_a_hard_swish_computed_in_float32(example, monkeypatch):
+    def in_float32(x):
+        return tf.nn.relu6(tf.cast(x, tf.float32) + 3.0) * tf.cast(x, tf.float32) / 6.0
+
+    monkeypatch.setattr(example, "hard_swish", in_float32)
+    with pytest.raises(PropertyCheckError, match="expected float16 of shape"):
+        example.test_hard_swish_has_every_property_of_a_built_in()
+    inner = example.test_hard_swish_on_any_bfloat16_tensor.hypothesis.inner_test  # no shrinking
+    with pytest.raises(PropertyCheckError, match="expected bfloat16 of shape"):
+        inner(tf.constant([1.0, -2.0], tf.bfloat16))
