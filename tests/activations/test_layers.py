@@ -146,3 +146,10 @@ def test_layers_round_trip_through_keras_config(layer):
 )
 def test_layers_pass_check_gradient_in_float64(layer):
     assert A.check_gradient(layer()) < 1e-7
+
+
+def test_swish_beta_has_swishs_limits_at_infinity():
+    layer = A.SwishBeta()
+    x = tf.constant([-float("inf"), -1e4, 0.0, 1e4, float("inf")])
+    np.testing.assert_array_equal(layer(x).numpy(), [0.0, 0.0, 0.0, 1e4, float("inf")])
+    np.testing.assert_array_equal(layer(x).numpy(), A.swish(x).numpy())

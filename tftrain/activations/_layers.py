@@ -212,7 +212,9 @@ class SwishBeta(keras.layers.Layer):
         )
 
     def call(self, inputs: Any) -> tf.Tensor:
-        return inputs * tf.math.sigmoid(tf.cast(self.beta, inputs.dtype) * inputs)
+        # multiply_no_nan: the limit 0 at x -> -inf (for beta > 0), as `swish` gives.
+        beta = tf.cast(self.beta, inputs.dtype)
+        return tf.math.multiply_no_nan(inputs, tf.math.sigmoid(beta * inputs))
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
