@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests._scripts import load_example
 from tests.config.conftest import EXAMPLES, QUICK, ROOT
 from tftrain import cli, config
 
@@ -61,13 +62,7 @@ def test_asymmetric_loss_orders_more_than_mse_on_the_sales_data():
 
 
 def test_compare_activations_prints_a_table_and_writes_a_plot(tmp_path, capsys):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "compare_activations", ROOT / "examples" / "compare_activations.py"
-    )
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_example("compare_activations.py")
     out = tmp_path / "cmp.png"
     script.main(
         [

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ema_shadow.py"
+from tests._scripts import load_example
 
 
 def test_classic_demonstration_prints_the_shadow_path(capsys):
-    spec = importlib.util.spec_from_file_location("ema_shadow_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_example("ema_shadow.py")
     module.classic_demonstration()
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == "start     [0.0, 0.0000]"
@@ -22,9 +17,7 @@ def test_classic_demonstration_prints_the_shadow_path(capsys):
 
 
 def test_model_is_evaluated_with_raw_and_averaged_weights(capsys):
-    spec = importlib.util.spec_from_file_location("ema_shadow_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_example("ema_shadow.py")
     ((raw, averaged),) = module.model_with_shadow_weights(steps=100)
     assert 0.0 < raw < 1.0 and 0.0 < averaged < 1.0
     assert raw != averaged  # the swap really evaluated other weights

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
+from tests._scripts import load_example
 from tftrain.schedules import ExponentialDecay
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "exponential_decay.py"
 
 
 @pytest.fixture(scope="module")
 def example():
-    spec = importlib.util.spec_from_file_location("exponential_decay_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("exponential_decay.py")
 
 
 def test_smooth_decay_drives_w_to_minus_one(example, capsys):

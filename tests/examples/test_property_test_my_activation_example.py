@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 import tensorflow as tf
 
 import tftrain
+from tests._scripts import load_example
 from tftrain._registry import _FAMILIES
 from tftrain.testing import PropertyCheckError
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "property_test_my_activation.py"
 
 
 @pytest.fixture(scope="module")
 def example():
-    spec = importlib.util.spec_from_file_location("property_test_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
+    yield load_example("property_test_my_activation.py")
     _FAMILIES["activation"].unregister("my_hard_swish")
 
 

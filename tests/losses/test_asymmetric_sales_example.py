@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
-
 import numpy as np
 import pytest
 
-EXAMPLE = pathlib.Path(__file__).parents[2] / "examples" / "asymmetric_sales.py"
+from tests._scripts import load_example
 
 
 @pytest.fixture(scope="module")
 def example():
-    spec = importlib.util.spec_from_file_location("asymmetric_sales", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("asymmetric_sales.py")
 
 
 def test_sales_data_is_the_classic_problem(example):
