@@ -19,15 +19,19 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tftrain import data as datasets
 from tftrain import losses
 
 
 def sales_data(n: int = 4096, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Features ``x1, x2`` uniform in [0, 1) and sales ``x1 + x2`` + U[-0.05, 0.05]."""
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(0.0, 1.0, size=(n, 2)).astype(np.float32)
-    noise = rng.uniform(-0.05, 0.05, size=(n, 1)).astype(np.float32)
-    return x, x.sum(axis=1, keepdims=True) + noise
+    """Features ``x1, x2`` uniform in [0, 1) and sales ``x1 + x2`` + U[-0.05, 0.05].
+
+    The built-in ``linear_sales`` dataset, all of it for training.
+    """
+    data = datasets.get(
+        {"name": "linear_sales", "samples": n, "validation_split": 0.0, "seed": seed}
+    )
+    return data.x_train, data.y_train
 
 
 def train(loss: object, *, epochs: int = 20, batch_size: int = 64, seed: int = 0) -> np.ndarray:

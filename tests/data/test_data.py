@@ -178,3 +178,17 @@ def test_generated_datasets_round_trip_through_their_spec(name):
     again = data.get(data.serialize(ds))
     np.testing.assert_array_equal(again.x_val, ds.x_val)
     assert data.serialize(again) == {"name": name, "seed": 3}
+
+
+def test_linear_sales_is_the_asymmetric_loss_examples_data():
+    dataset = data.get({"name": "sales_classic", "samples": 2000, "noise": 0.05})
+    assert dataset.x_train.shape == (1600, 2) and dataset.y_train.shape == (1600, 1)
+    x = np.concatenate([dataset.x_train, dataset.x_val])
+    y = np.concatenate([dataset.y_train, dataset.y_val])
+    assert x.min() >= 0.0 and x.max() < 1.0
+    residual = y[:, 0] - x.sum(axis=1)
+    assert np.abs(residual).max() <= 0.05 + 1e-6 and np.abs(residual).max() > 0.04
+    weights, *_ = np.linalg.lstsq(x, y, rcond=None)
+    np.testing.assert_allclose(weights[:, 0], [1.0, 1.0], atol=0.01)
+    with pytest.raises(ValueError, match=r"`noise` must be >= 0"):
+        data.get({"name": "linear_sales", "noise": -1.0})

@@ -1,17 +1,18 @@
 """Datasets by name: small offline datasets and user files, split and ready to train on.
 
-Built in: ``spirals`` (2-D multi-class classification), ``sales`` (the
-asymmetric-loss example); from files: ``npz`` and ``csv``. Each takes
+Built in: ``spirals`` (2-D multi-class classification), ``linear_sales`` (the
+classic data of the asymmetric-loss example), ``sales`` (a richer newsvendor
+demand set); from files: ``npz`` and ``csv``. Each takes
 ``validation_split``, ``standardize`` (statistics from the training split)
 and ``seed``.
 
 Example:
     >>> data = get({"name": "sales", "samples": 200, "standardize": True})
     >>> print(names(), f"{abs(data.x_train.mean()):.3f}")
-    ['csv', 'npz', 'sales', 'spirals'] 0.000
+    ['csv', 'linear_sales', 'npz', 'sales', 'spirals'] 0.000
 """
 
-from tftrain.data._builtin import SALES_FEATURES, sales, spirals
+from tftrain.data._builtin import SALES_FEATURES, linear_sales, sales, spirals
 from tftrain.data._family import Dataset, get, names, register, serialize
 from tftrain.data._files import csv, npz
 
@@ -20,6 +21,7 @@ __all__ = [
     "Dataset",
     "csv",
     "get",
+    "linear_sales",
     "names",
     "npz",
     "register",
