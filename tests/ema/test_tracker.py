@@ -573,7 +573,40 @@ def test_fused_update_matches_tensorflow_on_mixed_dtypes(mode, monkeypatch):
         assert_close(ema.average(v), theirs[-1], dtype=tf.float32, scale=8)
 
 
-def test_large_applies_run_as_one_xla_program():
+@pytest.mark.parametrize(
+    ("sizes", "groups", "expected"),
+    [
+        ([5, 1, 1, 3], 2, [[0], [1, 2, 3]]),
+        ([4, 4, 4, 4], 2, [[0, 2], [1, 3]]),
+        ([7], 4, [[0]]),
+        ([2, 9, 2], 1, [[0, 1, 2]]),
+        ([], 2, []),
+    ],
+)
+def test_fused_update_groups_split_the_shadows_evenly(sizes, groups, expected):
+    assert tracker_module._balanced_groups(sizes, groups) == expected
+
+
+@pytest.mark.parametrize("cpus", [1, 2, 3])
+def test_fused_update_in_parallel_programs_matches_one_by_one(cpus, monkeypatch):
+    monkeypatch.setattr(tracker_module, "_cpu_count", lambda: cpus)
+    shapes = [[300, 100], [7], [50, 50, 3], [1000], [2, 2]]
+    variables = [tf.Variable(tf.random.normal(s, seed=i)) for i, s in enumerate(shapes)]
+    fused, one_by_one = ExponentialMovingAverage(0.9), ExponentialMovingAverage(0.9)
+    fused.build(variables)
+    one_by_one.build(variables)
+    for n in range(3):
+        for v in variables:
+            v.assign(v * 1.5 + 1.0)
+        monkeypatch.setattr(tracker_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)
+        fused.apply(variables, step=n)
+        monkeypatch.setattr(tracker_module, "FUSED_UPDATE_MIN_ELEMENTS", 1 << 62)
+        one_by_one.apply(variables, step=n)
+    for v in variables:
+        np.testing.assert_allclose(fused.average(v), one_by_one.average(v), rtol=1e-6, atol=1e-6)
+
+
+def test_large_applies_run_as_xla_programs():
     big = tf.Variable(tf.ones([tracker_module.FUSED_UPDATE_MIN_ELEMENTS]), name="big")
     ema = ExponentialMovingAverage(0.5, warmup=False)
     ema.build([big])
