@@ -102,6 +102,22 @@ def test_wrong_types_name_the_key(small_recipe):
     assert "train.batch_size: expected a number; received 'big'" in problems
 
 
+@pytest.mark.parametrize("accepted", [True, False, "auto"])
+def test_jit_compile_takes_true_false_or_auto(small_recipe, accepted):
+    small_recipe["train"]["jit_compile"] = accepted
+    assert load(small_recipe).to_dict()["train"]["jit_compile"] == accepted
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("jit_compile", "always"), ("jit_compile", 1), ("on_nonfinite", "ignore")]
+)
+def test_train_keys_with_a_few_values_name_them(small_recipe, key, value):
+    small_recipe["train"][key] = value
+    problems = problems_of(small_recipe)
+    expected = {"jit_compile": 'true, false, "auto"', "on_nonfinite": '"stop", "skip"'}[key]
+    assert f"train.{key}: expected one of {expected}; received {value!r}" in problems
+
+
 def test_missing_sections_and_keys(small_recipe):
     del small_recipe["loss"]
     del small_recipe["schedule"]["decay_steps"]

@@ -14,6 +14,7 @@ import tftrain
 from tests.training.conftest import sparse_ce
 from tftrain.testing._assertions import assert_close
 from tftrain.training import Callback, NonFiniteLossError, fit
+from tftrain.training._fit import _jit_mode
 
 
 def _hand_loop(model, optimizer, batches, loss_fn, epochs):
@@ -182,6 +183,66 @@ def test_jit_compile_gives_the_same_weights(classification, make_model):
     reference = make_model()
     _fit(reference, (x, y), seed=2, epochs=1)
     _assert_same_weights(model, reference, scale=10)  # XLA may fuse differently
+
+
+def test_auto_jit_compiles_only_the_updates_and_gives_the_same_weights(classification, make_model):
+    x, y = classification
+    model = make_model()
+    optimizer = keras.optimizers.Adam(0.01)
+    ema = tftrain.ema.ExponentialMovingAverage(0.9)
+    _fit(model, (x, y), optimizer=optimizer, ema=ema, seed=2, epochs=1)
+    assert (
+        _jit_mode("auto", tf.distribute.get_strategy(), optimizer, ema, model.trainable_variables)
+        == "updates"
+    )
+    reference = make_model()
+    reference_ema = tftrain.ema.ExponentialMovingAverage(0.9)
+    _fit(reference, (x, y), ema=reference_ema, seed=2, epochs=1, jit_compile=False)
+    _assert_same_weights(model, reference, scale=10)
+    for v, r in zip(model.trainable_variables, reference.trainable_variables, strict=True):
+        assert_close(ema.average(v), reference_ema.average(r), scale=10)
+
+
+class _PythonSideOptimizer(keras.optimizers.SGD):
+    """SGD whose update goes through ``tf.py_function``, which XLA cannot compile."""
+
+    def update_step(self, gradient, variable, learning_rate):
+        step = tf.py_function(lambda g: g * 0.1, [gradient], gradient.dtype)
+        variable.assign_sub(tf.reshape(step, variable.shape))
+
+
+def test_auto_jit_leaves_updates_that_xla_cannot_compile_uncompiled(classification, make_model):
+    x, y = classification
+    model, optimizer = make_model(), _PythonSideOptimizer()
+    optimizer.build(model.trainable_variables)
+    strategy = tf.distribute.get_strategy()
+    assert _jit_mode("auto", strategy, optimizer, None, model.trainable_variables) == "off"
+    assert _jit_mode(True, strategy, optimizer, None, model.trainable_variables) == "step"
+    assert _jit_mode(False, strategy, optimizer, None, model.trainable_variables) == "off"
+    before = [w.copy() for w in model.get_weights()]
+    history = _fit(model, (x, y), optimizer=optimizer, epochs=1)
+    assert np.isfinite(history.history["loss"][0])
+    assert not all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+
+
+def test_auto_jit_is_off_with_several_replicas(classification, make_model, two_replicas):
+    with two_replicas.scope():
+        model, optimizer = make_model(), keras.optimizers.Adam(0.01)
+        optimizer.build(model.trainable_variables)
+    assert _jit_mode("auto", two_replicas, optimizer, None, model.trainable_variables) == "off"
+
+
+def test_out_of_range_labels_in_a_later_batch_raise_under_the_default_jit(
+    classification, make_model
+):
+    x, y = classification
+    y = y.copy()
+    y[40] = 3  # batch 2 of 16; the first-batch check passes
+    model = make_model()
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"must be integers in \[0, num_classes\)"
+    ):
+        _fit(model, (x, y), shuffle=False, epochs=1)
 
 
 def test_seed_makes_a_run_reproducible_and_shuffles(classification, make_model):
@@ -572,6 +633,7 @@ def _refused(model, data, error, match, **kwargs):
         ({"epochs": 0}, ValueError, r"Argument `epochs` must be >= 1. Received: epochs=0"),
         ({"epochs": 1.5}, TypeError, "Argument `epochs` must be an integer"),
         ({"steps_per_execution": 0}, ValueError, "`steps_per_execution` must be >= 1"),
+        ({"jit_compile": "always"}, TypeError, 'must be True, False or "auto"'),
         ({"on_nonfinite": "ignore"}, ValueError, r"`on_nonfinite`. Expected one of \['stop'"),
         ({"schedule": "warmup_cosine"}, ValueError, "Unknown schedule 'warmup_cosine'"),
         ({"schedule": [0.1, 0.2]}, TypeError, "as a schedule"),

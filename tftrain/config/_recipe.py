@@ -76,6 +76,13 @@ _FALLBACK_TRAIN_KEYS = (
 )
 
 
+#: ``train`` keys that take one of a few values (as ``fit`` accepts them).
+_TRAIN_CHOICES: dict[str, tuple[Any, ...]] = {
+    "jit_compile": (True, False, "auto"),
+    "on_nonfinite": ("stop", "skip"),
+}
+
+
 class RecipeError(ValueError):
     """A recipe (or an override) has problems; ``problems`` lists them all, each saying where.
 
@@ -332,6 +339,13 @@ def _check_train(value: Any, problems: list[str]) -> dict[str, Any] | None:
         problem = _type_problem(f"train.{key}", item, params[key])
         if problem:
             problems.append(problem)
+            continue
+        choices = _TRAIN_CHOICES.get(key)
+        if choices is not None and not any(
+            item is c or (isinstance(c, str) and item == c) for c in choices
+        ):
+            accepted = ", ".join(json.dumps(c) for c in choices)
+            problems.append(f"train.{key}: expected one of {accepted}; received {item!r}")
             continue
         minimum = {"epochs": 1, "batch_size": 1, "steps_per_execution": 1, "seed": 0}.get(key)
         if minimum is not None and item is not None:
