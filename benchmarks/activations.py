@@ -107,6 +107,7 @@ SWISH_FORMS: dict[str, Callable] = {
     "tf.nn.silu": tf.nn.silu,
     "clamped fwd": with_input_gradient(_swish_clamped, _swish_backward_two_guards),
     "clipped bwd": with_input_gradient(_swish_multiply_no_nan, _swish_backward_clipped),
+    "clamped fwd, clipped bwd": with_input_gradient(_swish_clamped, _swish_backward_clipped),
 }
 MISH_FORMS: dict[str, Callable] = {
     "keras autodiff": keras.activations.mish,
