@@ -1,0 +1,65 @@
+"""Activations with a separate XLA formulation give the graph formulation's values there."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tftrain import activations
+from tftrain.activations import _xla
+
+SPECIAL = [-np.inf, -1e4, -30.0, -1.0, -0.0, 0.0, 0.5, 30.0, 1e4, np.inf, np.nan]
+
+
+def _value_and_gradient(fn, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = fn(x)
+    return y, tape.gradient(y, x)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        activations.swish,
+        lambda x: activations.swish(x, beta=2.0),
+        activations.leaky_relu,
+        lambda x: activations.leaky_relu(x, alpha=1.5),
+    ],
+    ids=["swish", "swish_beta2", "leaky_relu", "leaky_relu_alpha1.5"],
+)
+@pytest.mark.parametrize("dtype", [tf.float16, tf.bfloat16, tf.float32, tf.float64])
+def test_xla_form_matches_the_graph_form_at_special_values(fn, dtype):
+    x = tf.constant(SPECIAL, dtype)
+    graph = tf.function(lambda x: _value_and_gradient(fn, x))(x)
+    xla = tf.function(lambda x: _value_and_gradient(fn, x), jit_compile=True)(x)
+    for g, c in zip(graph, xla, strict=True):
+        g, c = tf.cast(g, tf.float64).numpy(), tf.cast(c, tf.float64).numpy()
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(c))
+        np.testing.assert_allclose(c, g, rtol=1e-2 if dtype in (tf.float16, tf.bfloat16) else 1e-6)
+
+
+def test_building_for_xla_only_inside_jit_compiled_functions():
+    seen = []
+
+    def probe():
+        seen.append(_xla.building_for_xla())
+        return tf.constant(0.0)
+
+    probe()
+    tf.function(probe)()
+    tf.function(probe, jit_compile=True)()
+    tf.function(lambda: tf.function(probe, jit_compile=True)())()
+    assert seen == [False, False, True, True]
+
+
+def test_the_xla_branch_is_taken_under_jit(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        "tftrain.activations._swish.building_for_xla", lambda: calls.append(1) or True
+    )
+    x = tf.constant([-np.inf, -1.0, 2.0])
+    y = activations.swish(x)  # eager, forced onto the XLA form: same values
+    assert calls
+    np.testing.assert_allclose(y.numpy(), [0.0, -0.26894142, 1.76159416], rtol=1e-6)
