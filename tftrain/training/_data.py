@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import queue
+import threading
 from typing import Any
 
 import keras
@@ -10,6 +12,31 @@ import numpy as np
 import tensorflow as tf
 
 from tftrain._validation import check_integer
+
+_released: queue.SimpleQueue[Any] = queue.SimpleQueue()
+_reaper: threading.Thread | None = None
+_reaper_lock = threading.Lock()
+
+
+def _reap() -> None:
+    while True:
+        item = _released.get()
+        del item  # the last reference: the iterator is deleted on this thread
+
+
+def release(iterator: Any) -> None:
+    """Deletes ``iterator`` on a background thread; the caller drops its references after.
+
+    Deleting a used ``tf.data`` iterator waits for its autotuning thread to
+    notice: about 260 ms here after an epoch of 0.4 s (none with autotuning
+    off), time the next epoch would otherwise wait for on this thread.
+    """
+    global _reaper
+    with _reaper_lock:
+        if _reaper is None:
+            _reaper = threading.Thread(target=_reap, name="tftrain-iterator-reaper", daemon=True)
+            _reaper.start()
+    _released.put(iterator)
 
 
 def _as_array(value: Any) -> np.ndarray:

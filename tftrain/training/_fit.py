@@ -20,7 +20,7 @@ from tftrain import schedules as schedule_family
 from tftrain._validation import check_integer, check_one_of
 from tftrain.training._callbacks import Callback
 from tftrain.training._complexity import model_complexity
-from tftrain.training._data import Batches
+from tftrain.training._data import Batches, release
 from tftrain.training._history import History
 
 #: What ``fit`` does when a step's loss is NaN or infinite.
@@ -771,6 +771,8 @@ def fit(
             metric.reset_state()
         iterator = iter(strategy.experimental_distribute_dataset(batches.epoch(0, data_seed)))
         total, count = loop.evaluate(iterator, tf.constant(batches.steps, tf.int64))
+        release(iterator)
+        del iterator
         logs = {f"{prefix}loss": float(total) / max(float(count), 1.0)}
         for metric in val_metrics:
             logs[f"{prefix}{metric.name}"] = float(metric.result())
@@ -847,6 +849,8 @@ def fit(
             if stop:
                 break
         bar.close()
+        release(iterator)
+        del iterator, dataset
         if position < train_data.steps:  # stopped by a callback inside the epoch
             break
         logs = {"loss": sums["loss_total"] / max(sums["loss_count"], 1.0)}
