@@ -203,6 +203,54 @@ def test_auto_jit_compiles_only_the_updates_and_gives_the_same_weights(classific
         assert_close(ema.average(v), reference_ema.average(r), scale=10)
 
 
+@pytest.mark.parametrize("jit_compile", [False, "auto"])
+def test_the_optimizer_scales_the_loss_and_unscales_the_gradients(
+    classification, make_model, jit_compile
+):
+    x, y = classification
+    scaled, plain = make_model(), make_model()
+    _fit(
+        scaled,
+        (x, y),
+        optimizer=keras.optimizers.SGD(0.1, loss_scale_factor=1024.0),
+        seed=1,
+        jit_compile=jit_compile,
+    )
+    _fit(plain, (x, y), optimizer=keras.optimizers.SGD(0.1), seed=1, jit_compile=jit_compile)
+    _assert_same_weights(scaled, plain, scale=10)
+
+
+def test_mixed_precision_with_a_loss_scale_optimizer_trains_like_float32(classification):
+    x, y = classification
+
+    def run(policy):
+        keras.mixed_precision.set_global_policy(policy)
+        try:
+            keras.utils.set_random_seed(0)
+            model = keras.Sequential(
+                [
+                    keras.Input((6,)),
+                    keras.layers.Dense(8, activation="tanh"),
+                    keras.layers.Dense(3, dtype="float32"),
+                ]
+            )
+            optimizer = keras.optimizers.SGD(0.5)  # not scale-invariant, unlike Adam
+            if policy == "mixed_float16":
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+            history = _fit(model, (x, y), optimizer=optimizer, epochs=4, seed=0)
+        finally:
+            keras.mixed_precision.set_global_policy("float32")
+        return model, optimizer, history.history["loss"]
+
+    model, optimizer, mixed = run("mixed_float16")
+    _, _, full = run("float32")
+    assert all(v.dtype == "float32" for v in model.trainable_variables)
+    assert float(optimizer.dynamic_scale) > 1.0  # the loss was scaled
+    # Unscaled gradients would be 2**15 times too small: no progress at all.
+    assert mixed[-1] < 0.8 * mixed[0]
+    np.testing.assert_allclose(mixed, full, rtol=0.05)
+
+
 class _PythonSideOptimizer(keras.optimizers.SGD):
     """SGD whose update goes through ``tf.py_function``, which XLA cannot compile."""
 

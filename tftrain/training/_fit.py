@@ -384,8 +384,11 @@ class _Loop:
                 local_count = tf.cast(tf.shape(per_example)[0], tf.float32)
                 total, count = global_sums(tf.stop_gradient(local_sum), local_count)
                 reg = regularization()
-                # Averaged over the global batch, as tf.nn.compute_average_loss does.
+                # Averaged over the global batch, as tf.nn.compute_average_loss does, then
+                # scaled as the optimizer asks (a LossScaleOptimizer for mixed precision, or
+                # `loss_scale_factor`); its `apply_gradients` unscales the gradients.
                 scaled = tf.math.divide_no_nan(local_sum, count) + reg / replicas
+                scaled = optimizer.scale_loss(scaled)
             gradients = tape.gradient(scaled, variables)
             mean = tf.math.divide_no_nan(total, count) + reg
             finite = tf.math.is_finite(mean)
