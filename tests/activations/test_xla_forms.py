@@ -63,3 +63,20 @@ def test_the_xla_branch_is_taken_under_jit(monkeypatch):
     y = activations.swish(x)  # eager, forced onto the XLA form: same values
     assert calls
     np.testing.assert_allclose(y.numpy(), [0.0, -0.26894142, 1.76159416], rtol=1e-6)
+
+
+@pytest.mark.parametrize("size", [1, 7, 1000, 100_003])
+@pytest.mark.parametrize("specials", [(), ("-inf",), ("nan",), ("-inf", "nan"), ("inf",)])
+def test_swish_in_graphs_guards_only_when_it_must(size, specials):
+    """The unguarded (fused) product for ordinary input; the guarded one for -inf or NaN."""
+    rng = np.random.default_rng(size)
+    values = rng.normal(scale=5.0, size=size).astype("float32")
+    where = rng.choice(size, size=min(len(specials), size), replace=False)
+    for i, special in zip(where, specials, strict=False):
+        values[i] = float(special)
+    y = tf.function(activations.swish)(tf.constant(values)).numpy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = values / (1.0 + np.exp(-values.astype("float64")))
+    expected[values == -np.inf] = 0.0
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(values))
+    np.testing.assert_allclose(y, expected, rtol=2e-6, atol=1e-30)
