@@ -98,6 +98,19 @@ def check_in_range(
     return number
 
 
+def is_one_of(value: Any, options: Iterable[Any]) -> bool:
+    """Whether ``value`` is one of ``options``; ``True`` and ``False`` only match themselves.
+
+    Example:
+        >>> is_one_of(1, (True, False, "auto")), is_one_of("auto", (True, False, "auto"))
+        (False, True)
+    """
+    return any(
+        value is option if isinstance(value, bool) or isinstance(option, bool) else value == option
+        for option in options
+    )
+
+
 def check_one_of(name: str, value: Any, options: Iterable[Any]) -> Any:
     """Returns ``value`` if it is one of ``options``.
 
@@ -109,7 +122,7 @@ def check_one_of(name: str, value: Any, options: Iterable[Any]) -> Any:
 Received: reduction='avg'
     """
     options = list(options)
-    if value not in options:
+    if not is_one_of(value, options):
         raise ValueError(
             f"Invalid value for argument `{name}`. Expected one of {options}. "
             f"{_received(name, value)}"

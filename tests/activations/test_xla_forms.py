@@ -54,7 +54,7 @@ def test_building_for_xla_only_inside_jit_compiled_functions():
     assert seen == [False, False, True, True]
 
 
-def test_the_xla_branch_is_taken_under_jit(monkeypatch):
+def test_the_xla_form_of_swish_run_eagerly_gives_the_same_values(monkeypatch):
     calls = []
     monkeypatch.setattr(
         "tftrain.activations._swish.building_for_xla", lambda: calls.append(1) or True

@@ -21,6 +21,7 @@ else:  # pragma: no cover
 import keras
 
 from tftrain._registry import _FAMILIES, _parameters
+from tftrain._validation import is_one_of
 from tftrain.config import _toml
 
 #: The sections of a recipe, in the order they are written.
@@ -74,13 +75,6 @@ _FALLBACK_TRAIN_KEYS = (
     "jit_compile",
     "on_nonfinite",
 )
-
-
-#: ``train`` keys that take one of a few values (as ``fit`` accepts them).
-_TRAIN_CHOICES: dict[str, tuple[Any, ...]] = {
-    "jit_compile": (True, False, "auto"),
-    "on_nonfinite": ("stop", "skip"),
-}
 
 
 class RecipeError(ValueError):
@@ -322,6 +316,13 @@ def _train_parameters() -> dict[str, Any]:
     return keys
 
 
+def _train_choices() -> dict[str, tuple[Any, ...]]:
+    """``train`` keys that take one of a few values, as ``fit`` accepts them."""
+    from tftrain.training import _fit
+
+    return {"jit_compile": _fit.JIT_COMPILE_MODES, "on_nonfinite": _fit.NONFINITE_POLICIES}
+
+
 def _check_train(value: Any, problems: list[str]) -> dict[str, Any] | None:
     if value is None:
         value = {}
@@ -329,6 +330,7 @@ def _check_train(value: Any, problems: list[str]) -> dict[str, Any] | None:
         problems.append(f"train: expected a table like {{epochs = 10}}; received {value!r}")
         return None
     params = _train_parameters()
+    choices_of = _train_choices()
     before = len(problems)
     for key, item in value.items():
         if key not in params:
@@ -340,10 +342,8 @@ def _check_train(value: Any, problems: list[str]) -> dict[str, Any] | None:
         if problem:
             problems.append(problem)
             continue
-        choices = _TRAIN_CHOICES.get(key)
-        if choices is not None and not any(
-            item is c or (isinstance(c, str) and item == c) for c in choices
-        ):
+        choices = choices_of.get(key)
+        if choices is not None and not is_one_of(item, choices):
             accepted = ", ".join(json.dumps(c) for c in choices)
             problems.append(f"train.{key}: expected one of {accepted}; received {item!r}")
             continue

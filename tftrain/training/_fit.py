@@ -17,7 +17,7 @@ from tftrain import ema as ema_family
 from tftrain import losses as loss_family
 from tftrain import optimizers as optimizer_family
 from tftrain import schedules as schedule_family
-from tftrain._validation import check_integer, check_one_of
+from tftrain._validation import check_integer, check_one_of, is_one_of
 from tftrain.training._callbacks import Callback
 from tftrain.training._complexity import model_complexity
 from tftrain.training._data import Batches, release
@@ -25,6 +25,9 @@ from tftrain.training._history import History
 
 #: What ``fit`` does when a step's loss is NaN or infinite.
 NONFINITE_POLICIES = ("stop", "skip")
+
+#: What ``fit`` accepts as ``jit_compile``.
+JIT_COMPILE_MODES = (True, False, "auto")
 
 #: The default number of steps run in one call when ``steps_per_execution`` is not given.
 AUTO_STEPS_PER_EXECUTION = 32
@@ -412,7 +415,7 @@ class _Loop:
             return mean * count, count, finite
 
         apply_updates = _updates(optimizer, ema, variables)
-        compiled_updates = _compiled_if(apply_updates)
+        compiled_updates = _compiled_if(apply_updates) if jit_compile == "updates" else None
         step = replica_step
         if jit_compile == "step":
             step = tf.function(replica_step, jit_compile=True)
@@ -643,7 +646,7 @@ def fit(
     if checkpoint_every is not None:
         checkpoint_every = check_integer("checkpoint_every", checkpoint_every, minimum=1)
     max_checkpoints = check_integer("max_checkpoints", max_checkpoints, minimum=1)
-    if not isinstance(jit_compile, bool) and jit_compile != "auto":
+    if not is_one_of(jit_compile, JIT_COMPILE_MODES):
         raise TypeError(
             'Argument `jit_compile` must be True, False or "auto". '
             f"Received: jit_compile={jit_compile!r}"
