@@ -80,3 +80,30 @@ def test_swish_in_graphs_guards_only_when_it_must(size, specials):
     expected[values == -np.inf] = 0.0
     np.testing.assert_array_equal(np.isnan(y), np.isnan(values))
     np.testing.assert_allclose(y, expected, rtol=2e-6, atol=1e-30)
+
+
+def _op_types(fn, x, *, jit_compile):
+    """Every op type in ``fn``'s traced graph, its nested functions (cond branches) included."""
+    graph_def = tf.function(fn, jit_compile=jit_compile).get_concrete_function(x).graph
+    graph_def = graph_def.as_graph_def()
+    types = {node.op for node in graph_def.node}
+    for function in graph_def.library.function:
+        types |= {node.op for node in function.node_def}
+    return types
+
+
+def test_each_context_builds_its_measured_fast_form():
+    """The forms the benchmark chose: fused kernels in graphs, written-out selects under XLA.
+
+    The values are pinned above; this pins the choice, which only
+    ``benchmarks/activations.py`` would otherwise notice.
+    """
+    x = tf.TensorSpec([None], tf.float32)
+    graph, xla = (_op_types(activations.leaky_relu, x, jit_compile=j) for j in (False, True))
+    assert "LeakyRelu" in graph and not graph & {"Select", "SelectV2"}
+    assert "LeakyRelu" not in xla and xla & {"Select", "SelectV2"}
+
+    graph, xla = (_op_types(activations.swish, x, jit_compile=j) for j in (False, True))
+    assert graph & {"If", "StatelessIf"}  # reduce_min picks the fused product ...
+    assert {"Min", "Mul", "MulNoNan"} <= graph  # ... or the guarded one
+    assert not xla & {"If", "StatelessIf", "MulNoNan"} and "Maximum" in xla  # clipped input
