@@ -636,3 +636,22 @@ def test_mirrored_shadows_survive_a_checkpoint_into_a_fresh_tracker(two_replicas
         saved = ema.average(v)
         for local in two_replicas.experimental_local_results(fresh.average(v)):
             assert bits(local) == bits(saved)
+
+
+def test_eager_applies_on_different_sets_of_variables_each_update_their_own(monkeypatch):
+    """Eager fused applies reuse one captured graph per set and order of variables."""
+    monkeypatch.setattr(tracker_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)
+    a, b = tf.Variable([1.0, 2.0], name="a"), tf.Variable([[3.0]], name="b")
+    ema = ExponentialMovingAverage(0.5, warmup=False)
+    ema.build([a, b])
+    expected = {"a": np.array([1.0, 2.0]), "b": np.array([[3.0]])}
+    for calls in ([a, b], [a], [b, a], [a, b], [a]):
+        for v in (a, b):
+            v.assign(v * 2.0 + 1.0)
+        ema.apply(calls)
+        for v in calls:
+            name = v.name.split(":")[0]
+            expected[name] = 0.5 * expected[name] + 0.5 * v.numpy()
+        for v in (a, b):
+            np.testing.assert_allclose(ema.average(v), expected[v.name.split(":")[0]], rtol=1e-6)
+    assert len(ema._index.eager_updates) == 3  # [a, b], [a] and [b, a], each built once

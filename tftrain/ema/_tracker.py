@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,14 +25,11 @@ FUSED_UPDATE_MIN_ELEMENTS = 1 << 16
 
 @dataclass(frozen=True, eq=False)
 class _Tracked:
-    """One variable as the tracker sees it: the tf.Variable holding it and its name."""
+    """One variable as the tracker sees it: the tf.Variable holding it, its name and ``ref()``."""
 
     variable: tf.Variable
     name: str
-
-    @property
-    def ref(self) -> Any:
-        return self.variable.ref()
+    ref: Any  # variable.ref(), made once: an apply looks it up several times
 
 
 class _Index:
@@ -40,6 +38,8 @@ class _Index:
     def __init__(self) -> None:
         self.position: dict[Any, int] = {}  # variable ref -> index into the shadow list
         self.names: list[str] = []  # the variables' names, in shadow order, made unique
+        # shadow ids -> a tf.Function that updates those shadows, for eager applies
+        self.eager_updates: dict[tuple[int, ...], Any] = {}
 
     def unique(self, name: str) -> str:
         """``name``, or ``name_1``, ``name_2``... if a shadowed variable already has it.
@@ -77,7 +77,7 @@ def _tracked(variable: Any, label: str) -> _Tracked:
             f"float32 or float64). Received: {label}={name!r} of dtype "
             f"{inner.dtype.name}"
         )
-    return _Tracked(inner, name)
+    return _Tracked(inner, name, inner.ref())
 
 
 def _shadow_dtype(dtype: tf.DType) -> tf.DType:
@@ -130,19 +130,12 @@ def _parallel_fused_update(
     XLA's CPU code runs a program's small element-wise loops on one thread;
     independent programs run side by side on TensorFlow's inter-op threads.
     Measured on 200 x 50 K float32 parameters and two CPUs (``benchmarks/ema.py``):
-    one program was 1.15x a Keras SGD step, one per CPU 1.02-1.09x.
+    one program was 1.15x a Keras SGD step, one per CPU 1.02-1.09x. Called
+    while building a graph (eager applies go through a captured graph).
     """
-    if tf.executing_eagerly():  # a graph, so that the programs can run side by side
-        _parallel_fused_update_eagerly(shadows, values, one_minus_decay)
-        return
     sizes = [s.shape.num_elements() or 0 for s in shadows]
     for group in _balanced_groups(sizes, _cpu_count()):
         _fused_update([shadows[i] for i in group], [values[i] for i in group], one_minus_decay)
-
-
-# Only ever called eagerly: a tf.function first traced eagerly and later called
-# inside another function's graph would reuse the eager trace's variables.
-_parallel_fused_update_eagerly = tf.function(_parallel_fused_update, autograph=False)
 
 
 @register("exponential_moving_average", aliases=("ema",))
@@ -407,7 +400,10 @@ class ExponentialMovingAverage(tf.Module):
             values = [t.variable for t in tracked]
             size = sum(s.shape.num_elements() or 0 for s in shadows)
             if shadows and size >= FUSED_UPDATE_MIN_ELEMENTS:
-                _parallel_fused_update(shadows, values, one_minus_decay)
+                if tf.executing_eagerly():
+                    self._eager_fused_update(shadows, values)(one_minus_decay)
+                else:
+                    _parallel_fused_update(shadows, values, one_minus_decay)
             else:
                 for shadow, value in zip(shadows, values, strict=True):
                     _update_one(shadow, value, one_minus_decay)
@@ -418,6 +414,25 @@ class ExponentialMovingAverage(tf.Module):
                 shadow, _update_one, args=(t.variable, one_minus_decay), group=True
             )
         strategy.extended.update(self._count, lambda count: count.assign_add(1), group=True)
+
+    def _eager_fused_update(self, shadows: list[tf.Variable], values: list[tf.Variable]) -> Any:
+        """:func:`_parallel_fused_update` of these shadows as a graph, for an eager ``apply``.
+
+        A graph, so that the XLA programs run side by side. The function
+        captures the variables instead of taking them as arguments: matching
+        2000 variable arguments to a trace took 23 ms per call (1000 shadows),
+        twice the update itself. It is only ever called eagerly: a
+        ``tf.function`` first traced eagerly and later called inside another
+        function's graph would reuse the eager trace's variables.
+        """
+        key = tuple(id(s) for s in shadows)  # the tracker keeps its shadows alive
+        update = self._index.eager_updates.get(key)
+        if update is None:
+            update = tf.function(
+                functools.partial(_parallel_fused_update, shadows, values), autograph=False
+            )
+            self._index.eager_updates[key] = update
+        return update
 
     # ------------------------------------------------------------------- reads
     def average(self, variable: Any) -> tf.Variable:
