@@ -84,8 +84,8 @@ def test_swish_in_graphs_guards_only_when_it_must(size, specials):
 
 def _op_types(fn, x, *, jit_compile):
     """Every op type in ``fn``'s traced graph, its nested functions (cond branches) included."""
-    graph_def = tf.function(fn, jit_compile=jit_compile).get_concrete_function(x).graph
-    graph_def = graph_def.as_graph_def()
+    traced = tf.function(fn, jit_compile=jit_compile).get_concrete_function(x)
+    graph_def = traced.graph.as_graph_def()
     types = {node.op for node in graph_def.node}
     for function in graph_def.library.function:
         types |= {node.op for node in function.node_def}
