@@ -24,7 +24,8 @@ class ExponentialDecay(Schedule):
     with :math:`\eta_0` = ``initial_learning_rate``, :math:`r` = ``decay_rate``,
     :math:`T` = ``decay_steps`` and :math:`t_0` = ``transition_begin``; then
     bounded by ``end_value``: a floor when decaying (:math:`r < 1`), a ceiling
-    when growing (:math:`r > 1`). With ``transition_begin=0`` and no
+    when growing (:math:`r > 1`); with :math:`r = 1` the rate stays
+    :math:`\eta_0` and ``end_value`` has no effect. With ``transition_begin=0`` and no
     ``end_value`` the values are those of
     ``keras.optimizers.schedules.ExponentialDecay``, computed the same way in
     float32. A negative step is treated as step 0. Growth without an
@@ -110,7 +111,7 @@ class ExponentialDecay(Schedule):
         lr = tf.constant(self.initial_learning_rate, tf.float32) * tf.pow(
             tf.constant(self.decay_rate, tf.float32), p
         )
-        if self.end_value is not None:
+        if self.end_value is not None and self.decay_rate != 1:
             bound = tf.constant(self.end_value, tf.float32)
             lr = tf.maximum(lr, bound) if self.decay_rate < 1 else tf.minimum(lr, bound)
         return lr
