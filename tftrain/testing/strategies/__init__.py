@@ -22,6 +22,7 @@ from tftrain.testing.strategies._components import (
     specs,
 )
 from tftrain.testing.strategies._recipes import recipes
+from tftrain.testing.strategies._steps import steps
 from tftrain.testing.strategies._tensors import EDGES, edge_values, labels, logits, tensors
 
 __all__ = [
@@ -36,5 +37,6 @@ __all__ = [
     "register_arguments",
     "schedule_specs",
     "specs",
+    "steps",
     "tensors",
 ]
