@@ -82,7 +82,8 @@ def swish_no_xla(x):
         (
             swish_nan_at_large_inputs,
             "finite in range",
-            "float16 x=50.0625 (in finite_range (-100.0, 100.0)): expected a finite output, got nan",
+            "float16 x=50.0625 (in finite_range (-100.0, 100.0)): "
+            "expected a finite output, got nan",
         ),
         (swish_overflowing, "finite in range", "x=-100.0"),
         (swish_hiding_nan, "propagates NaN", "float16[3] [nan, 1, nan]: expected NaN wherever"),

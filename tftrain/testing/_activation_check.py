@@ -209,9 +209,7 @@ def check_activation(
                 got=str(mismatch),
             ) from mismatch
 
-    samples = [
-        tf.constant(np.linspace(low, high, 1001) * s, tf.float32) for s in (1.0, 0.5, 0.01)
-    ]
+    samples = [tf.constant(np.linspace(low, high, 1001) * s, tf.float32) for s in (1.0, 0.5, 0.01)]
 
     def compare(label: str, f: Any, g: Any, scale: float) -> None:
         for x in samples:
