@@ -321,7 +321,14 @@ class _SmoothedCrossentropy(_CrossentropyBase):
         }
 
 
-@register("categorical_crossentropy")
+@register(
+    "categorical_crossentropy",
+    kind="categorical",
+    example={"from_logits": True, "label_smoothing": 0.1},
+    arguments=lambda st: st.fixed_dictionaries(
+        {"from_logits": st.booleans(), "label_smoothing": st.sampled_from([0.0, 0.1, 0.3])}
+    ),
+)
 class CategoricalCrossentropy(_SmoothedCrossentropy):
     r"""Categorical cross-entropy (one-hot or probability labels) as a ``keras.losses.Loss``.
 
@@ -370,7 +377,12 @@ class CategoricalCrossentropy(_SmoothedCrossentropy):
         )
 
 
-@register("sparse_categorical_crossentropy")
+@register(
+    "sparse_categorical_crossentropy",
+    kind="sparse_categorical",
+    example={"from_logits": True},
+    arguments=lambda st: st.fixed_dictionaries({"from_logits": st.booleans()}),
+)
 class SparseCategoricalCrossentropy(_CrossentropyBase):
     r"""Categorical cross-entropy with integer labels as a ``keras.losses.Loss``.
 
@@ -427,7 +439,14 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
         }
 
 
-@register("binary_crossentropy")
+@register(
+    "binary_crossentropy",
+    kind="binary",
+    example={"from_logits": True, "label_smoothing": 0.1},
+    arguments=lambda st: st.fixed_dictionaries(
+        {"from_logits": st.booleans(), "label_smoothing": st.sampled_from([0.0, 0.1, 0.3])}
+    ),
+)
 class BinaryCrossentropy(_SmoothedCrossentropy):
     r"""Binary cross-entropy as a ``keras.losses.Loss``.
 

@@ -34,7 +34,12 @@ _KERAS: dict[str, tuple[str, tuple[str, ...]]] = {
 for _name, (_class_name, _aliases) in _KERAS.items():
     _class = getattr(keras.optimizers, _class_name, None)
     if _class is not None:  # every one exists in Keras >= 3.5; older Keras lacks a few
-        register(_name, aliases=_aliases)(_class)
+        register(
+            _name,
+            aliases=_aliases,
+            example={"learning_rate": 0.01},
+            arguments=lambda st: st.fixed_dictionaries({"learning_rate": st.floats(1e-4, 1.0)}),
+        )(_class)
 
 
 def get(spec: Any) -> keras.optimizers.Optimizer:
