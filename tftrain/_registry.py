@@ -141,11 +141,17 @@ class Problem:
         key: the argument it concerns, or ``None`` for the spec as a whole.
         message: what is wrong, in the Keras pattern.
         error: the exception type that :meth:`Registry.check_arguments` raises.
+        reason: ``"unknown"`` (a keyword the component does not take),
+            ``"missing"`` (a required keyword not given) or ``"invalid"`` (a
+            value the component's declared ``check`` refuses).
+        closest: for an unknown keyword, the closest accepted one, if any.
     """
 
     key: str | None
     message: str
     error: type[Exception] = ValueError
+    reason: str = "invalid"
+    closest: str | None = None
 
 
 def _key(name: str) -> str:
@@ -533,13 +539,15 @@ class Registry(Generic[T]):
         found: list[Problem] = []
         for key in [] if open_ else [k for k in kwargs if k not in accepted]:
             close = difflib.get_close_matches(key, accepted, n=1, cutoff=0.6)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = f" Did you mean {close[0]!r} for {key!r}?" if close else ""
             found.append(
                 Problem(
                     key,
                     f"Unknown argument {key!r} for {self.family} {entry.name!r}.{hint} "
                     f"Accepted: {', '.join(accepted) or '(none)'}.",
                     TypeError,
+                    "unknown",
+                    close[0] if close else None,
                 )
             )
         if inspect.isclass(entry.obj):
@@ -551,6 +559,7 @@ class Registry(Generic[T]):
                             f"The {self.family} {entry.name!r} needs the argument {p.name!r}. "
                             f"Accepted: {', '.join(accepted)}.",
                             TypeError,
+                            "missing",
                         )
                     )
         check = entry.facts.get("check")

@@ -18,25 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from tftrain import __version__
+from tftrain.families import PACKAGES, plural
 
 #: ``tftrain list`` families: the word a user types -> the registry's family noun.
-FAMILIES = {
-    "schedules": "schedule",
-    "losses": "loss",
-    "activations": "activation",
-    "optimizers": "optimizer",
-    "models": "model",
-    "datasets": "dataset",
-}
-_ALIASES = {
-    "schedule": "schedules",
-    "loss": "losses",
-    "activation": "activations",
-    "optimizer": "optimizers",
-    "model": "models",
-    "dataset": "datasets",
-    "data": "datasets",
-}
+FAMILIES = {plural(noun): noun for noun in PACKAGES if noun != "ema"}
+_ALIASES = {**{noun: plural(noun) for noun in FAMILIES.values()}, "data": "datasets"}
 
 
 class UsageError(Exception):
@@ -162,7 +148,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from tftrain._registry import _FAMILIES
+    from tftrain import families
 
     if args.family is None:
         chosen = list(FAMILIES)
@@ -173,11 +159,8 @@ def _list(args: argparse.Namespace) -> int:
             raise UsageError(f"unknown family {args.family!r}; choose one of {', '.join(FAMILIES)}")
         chosen = [word]
     for word in chosen:
-        registry = _FAMILIES.get(FAMILIES[word])
+        registry = families.family(FAMILIES[word])
         print(f"{word}:")
-        if registry is None:  # pragma: no cover - a family not yet on this build
-            print("  (none)")
-            continue
         aliases: dict[str, list[str]] = {}
         for alias, name in registry.aliases().items():
             aliases.setdefault(name, []).append(alias)

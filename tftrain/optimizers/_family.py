@@ -92,10 +92,9 @@ def serialize(optimizer: keras.optimizers.Optimizer) -> dict[str, Any]:
         >>> serialize(get({"name": "sgd", "learning_rate": 0.5, "momentum": 0.9}))
         {'name': 'sgd', 'learning_rate': 0.5, 'momentum': 0.9}
     """
-    from tftrain._registry import _parameters
-
     spec = OPTIMIZERS.serialize(optimizer)
-    defaults = {p.name: p.default for p in _parameters(type(optimizer))[0]}
+    params, _ = OPTIMIZERS.parameters(spec["name"])
+    defaults = {p.name: p.default for p in params}
     out: dict[str, Any] = {"name": spec.pop("name")}
     for key, value in spec.items():
         if key == "learning_rate":

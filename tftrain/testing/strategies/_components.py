@@ -63,7 +63,7 @@ def arguments(family: str, name: str) -> st.SearchStrategy[dict[str, Any]]:
     declared = registry.fact(canonical, "arguments")
     if declared is not None:
         return declared(st)
-    missing = [p for p in registry.problems(canonical, {}) if p.error is TypeError]
+    missing = [p for p in registry.problems(canonical, {}) if p.reason == "missing"]
     if missing:
         raise ValueError(
             f"No argument strategy for the {family} {canonical!r}, which needs "
@@ -91,7 +91,7 @@ def example(family: str, name: str) -> dict[str, Any]:
     canonical = registry.entry(name).name
     declared = registry.fact(canonical, "example")
     if declared is None:
-        missing = [p for p in registry.problems(canonical, {}) if p.error is TypeError]
+        missing = [p for p in registry.problems(canonical, {}) if p.reason == "missing"]
         if missing:
             raise ValueError(
                 f"No example for the {family} {canonical!r}, which needs "
