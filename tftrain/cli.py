@@ -38,6 +38,15 @@ def _parser() -> argparse.ArgumentParser:
         "--traceback", action="store_true", help="show the full traceback on errors"
     )
     parser.add_argument("--version", action="version", version=f"tftrain {__version__}")
+    parser.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE first (repeatable), e.g. one that registers your own components; "
+        "looked up on the Python path and in the current directory",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = commands.add_parser(
@@ -241,9 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     commands = {"train": _train, "check": _check, "list": _list, "plot": _plot}
+    from tftrain import config
     from tftrain.config import RecipeError
 
     try:
+        for module in args.imports:
+            config.import_module(module)
         return commands[args.command](args)
     except RecipeError as error:
         if args.traceback:

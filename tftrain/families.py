@@ -3,6 +3,9 @@
 Each family is one :class:`Registry` kept by one package; this module is the
 one map from a family's noun to that package, so whatever needs a family by
 its noun (``"loss"``) asks here instead of importing a private table.
+A component's own argument checks may raise :class:`ArgumentError` (a
+``ValueError`` that names the argument), so recipe validation reports the
+problem at that key.
 
 Example:
     >>> print(list(PACKAGES))
@@ -20,11 +23,12 @@ from types import ModuleType
 from typing import Any
 
 from tftrain._registry import COMMON_FACTS, BoundFunction, Fact, Problem, Registry
-from tftrain._validation import check_one_of
+from tftrain._validation import ArgumentError, check_one_of
 
 __all__ = [
     "COMMON_FACTS",
     "PACKAGES",
+    "ArgumentError",
     "BoundFunction",
     "Fact",
     "Problem",

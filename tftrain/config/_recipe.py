@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import importlib
 import inspect
 import json
 import sys
@@ -25,6 +26,7 @@ from tftrain.config import _toml
 
 #: The sections of a recipe, in the order they are written.
 SECTIONS = (
+    "imports",
     "description",
     "model",
     "data",
@@ -603,9 +605,12 @@ def load(
     Args:
         recipe: a ``.toml`` or ``.json`` path, or a dict with the sections
             ``model``, ``data``, ``loss`` (required), ``optimizer`` (default
-            Adam), ``schedule``, ``ema``, ``train``, ``metrics`` and an optional
-            ``description``. A named section is a table with a ``name`` key and
-            the component's arguments, or just the name.
+            Adam), ``schedule``, ``ema``, ``train``, ``metrics``, an optional
+            ``description``, and optional ``imports``: modules imported first
+            (looked up on ``sys.path``, in the current directory and in the
+            recipe's folder), so that the components they register can be named.
+            A named section is a table with a ``name`` key and the
+            component's arguments, or just the name.
         overrides: ``KEY=VALUE`` strings such as ``"schedule.decay_rate=0.9"``.
         name: how messages refer to the recipe (default: the path, or ``recipe``).
 
@@ -627,6 +632,7 @@ def load(
         tftrain.config._recipe.RecipeError: recipe: 1 problem:
           schedule.decay_rat: unknown key; did you mean decay_rate? ...
     """
+    folder = None
     if isinstance(recipe, Mapping):
         raw = copy.deepcopy(dict(recipe))
         label = name or "recipe"
@@ -634,14 +640,59 @@ def load(
         path = Path(recipe)
         raw = _read(path)
         label = name or str(path)
+        folder = path.parent
     raw, problems = _apply_overrides(raw, overrides)
-    resolved = _validate(raw, problems)
+    resolved = _validate(raw, problems, folder)
     if problems:
         raise RecipeError(problems, source=label)
     return Recipe(resolved, raw, label)
 
 
-def _validate(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+def _check_imports(value: Any, problems: list[str], folder: Path | None) -> list[str] | None:
+    """Imports the modules the recipe names, so the components they register are known.
+
+    A module is looked up on ``sys.path``, then in the current directory and
+    the recipe's folder.
+    """
+    if value is None or value == []:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        problems.append(f"imports: expected a list of module names; received {value!r}")
+        return None
+    before = len(problems)
+    for i, module in enumerate(value):
+        try:
+            import_module(module, folder)
+        except ImportError as error:
+            problems.append(f"imports[{i}]: cannot import {module!r} ({error})")
+    return None if len(problems) > before else list(value)
+
+
+def import_module(module: str, folder: str | Path | None = None) -> Any:
+    """Imports ``module`` (e.g. one that registers a user's components) and returns it.
+
+    The module is looked up on ``sys.path``, then in the current directory and
+    in ``folder`` (a recipe's folder), which are added to ``sys.path`` for that.
+
+    Raises:
+        ImportError: no such module, or its import failed.
+
+    Example:
+        >>> import_module("json").__name__
+        'json'
+    """
+    for extra in (Path.cwd(), folder):
+        if extra is not None and str(Path(extra).resolve()) not in sys.path:
+            sys.path.append(str(Path(extra).resolve()))
+    return importlib.import_module(module)
+
+
+def _validate(
+    raw: dict[str, Any], problems: list[str], folder: Path | None = None
+) -> dict[str, Any]:
+    resolved: dict[str, Any] = {"imports": _check_imports(raw.get("imports"), problems, folder)}
     for key in raw:
         if key not in SECTIONS:
             problems.append(
@@ -651,7 +702,6 @@ def _validate(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
         if raw.get(section) is None:
             known = ", ".join(families.family(NAMED[section]).names())
             problems.append(f"{section}: missing section (one of: {known})")
-    resolved: dict[str, Any] = {}
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(f"description: expected a string; received {description!r}")

@@ -196,7 +196,8 @@ def check_loss(
         fn: a ``keras.losses.Loss``, a function ``(y_true, y_pred) ->
             per-example losses``, or a spec that ``tftrain.losses.get`` accepts.
         kind: one of ``regression``, ``categorical``, ``sparse_categorical``,
-            ``binary``; by default inferred from a known name, else regression.
+            ``binary``; by default the kind the loss declared at its
+            registration (``tftrain.losses.kind_of``), else regression.
         from_logits: whether predictions are logits; by default the loss's own
             ``from_logits`` setting, else False.
         num_classes: classes for classification kinds; an integer ``>= 2``.
