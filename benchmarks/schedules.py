@@ -2,8 +2,8 @@
 
 Runs SGD on 1 M float32 parameters, 50 steps per ``tf.function`` call compiled
 with XLA, once with a constant learning rate and once with each registered
-schedule at the example it declares; prints the median time per step and the ratio to the constant rate.
-Target: every ratio under 1.02.
+schedule at the example it declares; prints the median time per step and the
+ratio to the constant rate. Target: every ratio under 1.02.
 
 Run: ``python benchmarks/schedules.py``
 """

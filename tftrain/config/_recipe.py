@@ -180,9 +180,9 @@ def _check_named(
             problems.append(_at(section, problem.key, problem.message, accepted))
     for key in kwargs:
         if key in accepted:
-            problem = _type_problem(f"{section}.{key}", spec[key], accepted[key].default)
-            if problem:
-                problems.append(problem)
+            mistyped = _type_problem(f"{section}.{key}", spec[key], accepted[key].default)
+            if mistyped:
+                problems.append(mistyped)
     if len(problems) == before and not any(p.reason == "invalid" for p in found):
         return _trial(section, spec, family, accepted, problems)
     if not any(p.reason == "invalid" for p in found):
