@@ -321,13 +321,18 @@ class _SmoothedCrossentropy(_CrossentropyBase):
         }
 
 
+def _smoothed_arguments(st: Any) -> Any:
+    """Valid arguments of a smoothed cross-entropy (``st`` is ``hypothesis.strategies``)."""
+    return st.fixed_dictionaries(
+        {"from_logits": st.booleans(), "label_smoothing": st.sampled_from([0.0, 0.1, 0.3])}
+    )
+
+
 @register(
     "categorical_crossentropy",
     kind="categorical",
     example={"from_logits": True, "label_smoothing": 0.1},
-    arguments=lambda st: st.fixed_dictionaries(
-        {"from_logits": st.booleans(), "label_smoothing": st.sampled_from([0.0, 0.1, 0.3])}
-    ),
+    arguments=_smoothed_arguments,
 )
 class CategoricalCrossentropy(_SmoothedCrossentropy):
     r"""Categorical cross-entropy (one-hot or probability labels) as a ``keras.losses.Loss``.
@@ -443,9 +448,7 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
     "binary_crossentropy",
     kind="binary",
     example={"from_logits": True, "label_smoothing": 0.1},
-    arguments=lambda st: st.fixed_dictionaries(
-        {"from_logits": st.booleans(), "label_smoothing": st.sampled_from([0.0, 0.1, 0.3])}
-    ),
+    arguments=_smoothed_arguments,
 )
 class BinaryCrossentropy(_SmoothedCrossentropy):
     r"""Binary cross-entropy as a ``keras.losses.Loss``.

@@ -63,13 +63,7 @@ def arguments(family: str, name: str) -> st.SearchStrategy[dict[str, Any]]:
     declared = registry.fact(canonical, "arguments")
     if declared is not None:
         return declared(st)
-    missing = [p for p in registry.problems(canonical, {}) if p.reason == "missing"]
-    if missing:
-        raise ValueError(
-            f"No argument strategy for the {family} {canonical!r}, which needs "
-            f"{', '.join(repr(p.key) for p in missing)}. Declare one where it is registered: "
-            f"register({canonical!r}, arguments=lambda st: st.fixed_dictionaries({{...}}))."
-        )
+    _refuse_if_required(registry, canonical, "argument strategy", "arguments=lambda st: ...")
     return st.just({})
 
 
@@ -91,15 +85,20 @@ def example(family: str, name: str) -> dict[str, Any]:
     canonical = registry.entry(name).name
     declared = registry.fact(canonical, "example")
     if declared is None:
-        missing = [p for p in registry.problems(canonical, {}) if p.reason == "missing"]
-        if missing:
-            raise ValueError(
-                f"No example for the {family} {canonical!r}, which needs "
-                f"{', '.join(repr(p.key) for p in missing)}. Declare one where it is registered: "
-                f"register({canonical!r}, example={{...}})."
-            )
+        _refuse_if_required(registry, canonical, "example", "example={...}")
         declared = {}
     return {"name": canonical, **declared}
+
+
+def _refuse_if_required(registry: Any, name: str, what: str, declaration: str) -> None:
+    """Raises ``ValueError`` when ``name`` has required arguments, so {} will not do."""
+    missing = [p.key for p in registry.problems(name, {}) if p.reason == "missing"]
+    if missing:
+        raise ValueError(
+            f"No {what} for the {registry.family} {name!r}, which needs "
+            f"{', '.join(repr(m) for m in missing)}. Declare one where it is registered: "
+            f"register({name!r}, {declaration})."
+        )
 
 
 def specs(family: str, names: Iterable[str] | None = None) -> st.SearchStrategy[dict[str, Any]]:
