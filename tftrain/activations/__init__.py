@@ -20,7 +20,6 @@ from tftrain.activations._check import check_gradient
 from tftrain.activations._custom import custom_activation
 from tftrain.activations._elu import elu, selu
 from tftrain.activations._family import (
-    INITIALIZERS,
     get,
     initializer_of,
     names,
@@ -35,7 +34,6 @@ from tftrain.activations._square import square
 from tftrain.activations._swish import mish, swish
 
 __all__ = [
-    "INITIALIZERS",
     "PReLU",
     "RReLU",
     "SwishBeta",

@@ -82,7 +82,7 @@ def register(
         description: one line for listings; defaults to the docstring's first line.
         override: replace an existing activation of that name.
         **facts: what is known about it (see ``ACTIVATIONS.facts``):
-            ``initializer`` (one of :data:`INITIALIZERS`), ``check``
+            ``initializer`` (``glorot``, ``he`` or ``lecun``), ``check``
             (``check(**kwargs)`` raising for bad values, run once when
             :func:`get` binds arguments), ``example`` and ``arguments``
             (valid keyword arguments for ``tftrain.testing``).
@@ -120,7 +120,7 @@ def initializer_of(activation: Any) -> str:
             callable declares nothing, so it gets ``"glorot"``.
 
     Returns:
-        One of :data:`INITIALIZERS`.
+        ``"glorot"``, ``"he"`` or ``"lecun"``.
 
     Raises:
         ValueError: an unknown name.

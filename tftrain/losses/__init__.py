@@ -25,7 +25,7 @@ from tftrain.losses._crossentropy import (
     sparse_categorical_crossentropy,
 )
 from tftrain.losses._distributed import reduce_over_global_batch
-from tftrain.losses._family import KINDS, get, kind_of, names, register, serialize
+from tftrain.losses._family import get, kind_of, names, register, serialize
 from tftrain.losses._regression import (
     AsymmetricLoss,
     MeanSquaredError,
@@ -34,7 +34,6 @@ from tftrain.losses._regression import (
 )
 
 __all__ = [
-    "KINDS",
     "AsymmetricLoss",
     "BinaryCrossentropy",
     "CategoricalCrossentropy",

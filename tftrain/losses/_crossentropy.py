@@ -331,6 +331,7 @@ def _smoothed_arguments(st: Any) -> Any:
 @register(
     "categorical_crossentropy",
     kind="categorical",
+    function=categorical_crossentropy,
     example={"from_logits": True, "label_smoothing": 0.1},
     arguments=_smoothed_arguments,
 )
@@ -385,6 +386,7 @@ class CategoricalCrossentropy(_SmoothedCrossentropy):
 @register(
     "sparse_categorical_crossentropy",
     kind="sparse_categorical",
+    function=sparse_categorical_crossentropy,
     example={"from_logits": True},
     arguments=lambda st: st.fixed_dictionaries({"from_logits": st.booleans()}),
 )
@@ -447,6 +449,7 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
 @register(
     "binary_crossentropy",
     kind="binary",
+    function=binary_crossentropy,
     example={"from_logits": True, "label_smoothing": 0.1},
     arguments=_smoothed_arguments,
 )

@@ -10,7 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 from tftrain._validation import check_in_range, check_integer, check_one_of
-from tftrain.losses import KINDS, kind_of
+from tftrain.families import family
+from tftrain.losses import kind_of
 from tftrain.testing._report import (
     CheckReport,
     NotApplicable,
@@ -23,7 +24,7 @@ from tftrain.testing._report import (
 )
 
 #: What a loss compares: real targets, one-hot, integer labels, or 0/1 targets.
-LOSS_KINDS: tuple[str, ...] = KINDS
+LOSS_KINDS: tuple[str, ...] = family("loss").facts["kind"].choices or ()
 
 _MINIMUM = 1e-5  # a loss at its target: zero, or what Keras's probability clipping leaves
 
