@@ -133,12 +133,12 @@ def test_bad_override_is_reported_without_traceback(capsys):
 
 @pytest.mark.parametrize("family", list(cli.FAMILIES))
 def test_list_prints_every_registered_name_with_a_description(family, capsys):
-    from tftrain._registry import _FAMILIES
+    from tftrain.families import family as registry_of
 
     assert cli.main(["list", family]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"{family}:"
-    registry = _FAMILIES[cli.FAMILIES[family]]
+    registry = registry_of(cli.FAMILIES[family])
     assert len(lines) == 1 + len(registry.names())
     for name, line in zip(registry.names(), lines[1:], strict=True):
         assert line.split()[0] == name

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tftrain._registry import _FAMILIES
+from tftrain.families import families
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -23,9 +23,9 @@ def python_blocks() -> list[str]:
 @pytest.fixture
 def registries_restored():
     """Unregisters what the README's examples register, so later tests see the built-ins."""
-    before = {family: set(registry.names()) for family, registry in _FAMILIES.items()}
+    before = {family: set(registry.names()) for family, registry in families().items()}
     yield
-    for family, registry in _FAMILIES.items():
+    for family, registry in families().items():
         for name in set(registry.names()) - before.get(family, set()):
             registry.unregister(name)
 

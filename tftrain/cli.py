@@ -18,25 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from tftrain import __version__
+from tftrain.families import PACKAGES, plural
 
 #: ``tftrain list`` families: the word a user types -> the registry's family noun.
-FAMILIES = {
-    "schedules": "schedule",
-    "losses": "loss",
-    "activations": "activation",
-    "optimizers": "optimizer",
-    "models": "model",
-    "datasets": "dataset",
-}
-_ALIASES = {
-    "schedule": "schedules",
-    "loss": "losses",
-    "activation": "activations",
-    "optimizer": "optimizers",
-    "model": "models",
-    "dataset": "datasets",
-    "data": "datasets",
-}
+FAMILIES = {plural(noun): noun for noun in PACKAGES if noun != "ema"}
+_ALIASES = {**{noun: plural(noun) for noun in FAMILIES.values()}, "data": "datasets"}
 
 
 class UsageError(Exception):
@@ -52,6 +38,15 @@ def _parser() -> argparse.ArgumentParser:
         "--traceback", action="store_true", help="show the full traceback on errors"
     )
     parser.add_argument("--version", action="version", version=f"tftrain {__version__}")
+    parser.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE first (repeatable), e.g. one that registers your own components; "
+        "looked up on the Python path and in the current directory",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = commands.add_parser(
@@ -162,7 +157,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from tftrain._registry import _FAMILIES
+    from tftrain import families
 
     if args.family is None:
         chosen = list(FAMILIES)
@@ -173,11 +168,8 @@ def _list(args: argparse.Namespace) -> int:
             raise UsageError(f"unknown family {args.family!r}; choose one of {', '.join(FAMILIES)}")
         chosen = [word]
     for word in chosen:
-        registry = _FAMILIES.get(FAMILIES[word])
+        registry = families.family(FAMILIES[word])
         print(f"{word}:")
-        if registry is None:  # pragma: no cover - a family not yet on this build
-            print("  (none)")
-            continue
         aliases: dict[str, list[str]] = {}
         for alias, name in registry.aliases().items():
             aliases.setdefault(name, []).append(alias)
@@ -258,9 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     commands = {"train": _train, "check": _check, "list": _list, "plot": _plot}
+    from tftrain import config
     from tftrain.config import RecipeError
 
     try:
+        for module in args.imports:
+            config.import_module(module)
         return commands[args.command](args)
     except RecipeError as error:
         if args.traceback:

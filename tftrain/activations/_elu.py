@@ -18,7 +18,13 @@ def _check_elu(alpha: Any = 1.0) -> None:
     check_number("alpha", alpha)
 
 
-@register("elu")
+@register(
+    "elu",
+    initializer="he",
+    check=_check_elu,
+    example={"alpha": 0.5},
+    arguments=lambda st: st.fixed_dictionaries({"alpha": st.floats(0.1, 2.0)}),
+)
 def elu(x: Any, alpha: float = 1.0) -> tf.Tensor:
     r"""Exponential linear unit: :math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`.
 
@@ -58,10 +64,7 @@ def elu(x: Any, alpha: float = 1.0) -> tf.Tensor:
     return tf.where(y > 0, y, tf.constant(alpha, y.dtype) * y)
 
 
-elu.check_arguments = _check_elu  # type: ignore[attr-defined]
-
-
-@register("selu")
+@register("selu", initializer="lecun")
 def selu(x: Any) -> tf.Tensor:
     r"""Scaled ELU: :math:`\lambda x` for :math:`x > 0`, else :math:`\lambda \alpha (e^x - 1)`.
 

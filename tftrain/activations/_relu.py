@@ -11,7 +11,7 @@ from tftrain.activations._family import register
 from tftrain.activations._xla import building_for_xla
 
 
-@register("linear", aliases=("identity",))
+@register("linear", aliases=("identity",), initializer="glorot")
 def linear(x: Any) -> tf.Tensor:
     r"""The identity, :math:`f(x) = x` (what Keras uses for ``activation=None``).
 
@@ -29,7 +29,7 @@ def linear(x: Any) -> tf.Tensor:
     return tf.convert_to_tensor(x)
 
 
-@register("relu")
+@register("relu", initializer="he")
 def relu(x: Any) -> tf.Tensor:
     r"""Rectified linear unit, :math:`f(x) = \max(x, 0)`.
 
@@ -55,7 +55,13 @@ def _check_leaky_relu(alpha: Any = 0.2) -> None:
     check_number("alpha", alpha)
 
 
-@register("leaky_relu")
+@register(
+    "leaky_relu",
+    initializer="he",
+    check=_check_leaky_relu,
+    example={"alpha": 0.1},
+    arguments=lambda st: st.fixed_dictionaries({"alpha": st.floats(0.0, 1.0)}),
+)
 def leaky_relu(x: Any, alpha: float = 0.2) -> tf.Tensor:
     r"""Leaky ReLU, :math:`f(x) = x` for :math:`x > 0` and :math:`\alpha x` otherwise.
 
@@ -99,6 +105,3 @@ def leaky_relu(x: Any, alpha: float = 0.2) -> tf.Tensor:
     if x.dtype == tf.float64 or building_for_xla():  # the kernel's alpha is a float32
         return tf.where(x > 0, x, tf.constant(alpha, x.dtype) * x)
     return tf.nn.leaky_relu(x, alpha=alpha)
-
-
-leaky_relu.check_arguments = _check_leaky_relu  # type: ignore[attr-defined]

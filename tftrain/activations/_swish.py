@@ -66,7 +66,14 @@ def _check_swish(beta: Any = 1.0) -> None:
     check_number("beta", beta)
 
 
-@register("swish", aliases=("silu",))
+@register(
+    "swish",
+    aliases=("silu",),
+    initializer="he",
+    check=_check_swish,
+    example={"beta": 1.5},
+    arguments=lambda st: st.fixed_dictionaries({"beta": st.floats(0.1, 4.0)}),
+)
 def swish(x: Any, beta: float = 1.0) -> tf.Tensor:
     r"""Swish, :math:`f(x) = x \, \sigma(\beta x)` (SiLU for :math:`\beta = 1`).
 
@@ -108,9 +115,6 @@ def swish(x: Any, beta: float = 1.0) -> tf.Tensor:
     )(x)
 
 
-swish.check_arguments = _check_swish  # type: ignore[attr-defined]
-
-
 def mish_forward(x: tf.Tensor) -> tf.Tensor:
     """:math:`x \\tanh(\\operatorname{softplus}(x))`, with the limit 0 at :math:`-\\infty`.
 
@@ -149,7 +153,7 @@ def mish_backward(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
     return dy * tf.cast(r * ((w - 1) + 4 * xc * e * u * r), x.dtype)
 
 
-@register("mish")
+@register("mish", initializer="he")
 def mish(x: Any) -> tf.Tensor:
     r"""Mish, :math:`f(x) = x \tanh(\operatorname{softplus}(x)) = x \tanh(\log(1 + e^x))`.
 

@@ -321,7 +321,20 @@ class _SmoothedCrossentropy(_CrossentropyBase):
         }
 
 
-@register("categorical_crossentropy")
+def _smoothed_arguments(st: Any) -> Any:
+    """Valid arguments of a smoothed cross-entropy (``st`` is ``hypothesis.strategies``)."""
+    return st.fixed_dictionaries(
+        {"from_logits": st.booleans(), "label_smoothing": st.sampled_from([0.0, 0.1, 0.3])}
+    )
+
+
+@register(
+    "categorical_crossentropy",
+    kind="categorical",
+    function=categorical_crossentropy,
+    example={"from_logits": True, "label_smoothing": 0.1},
+    arguments=_smoothed_arguments,
+)
 class CategoricalCrossentropy(_SmoothedCrossentropy):
     r"""Categorical cross-entropy (one-hot or probability labels) as a ``keras.losses.Loss``.
 
@@ -370,7 +383,13 @@ class CategoricalCrossentropy(_SmoothedCrossentropy):
         )
 
 
-@register("sparse_categorical_crossentropy")
+@register(
+    "sparse_categorical_crossentropy",
+    kind="sparse_categorical",
+    function=sparse_categorical_crossentropy,
+    example={"from_logits": True},
+    arguments=lambda st: st.fixed_dictionaries({"from_logits": st.booleans()}),
+)
 class SparseCategoricalCrossentropy(_CrossentropyBase):
     r"""Categorical cross-entropy with integer labels as a ``keras.losses.Loss``.
 
@@ -427,7 +446,13 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
         }
 
 
-@register("binary_crossentropy")
+@register(
+    "binary_crossentropy",
+    kind="binary",
+    function=binary_crossentropy,
+    example={"from_logits": True, "label_smoothing": 0.1},
+    arguments=_smoothed_arguments,
+)
 class BinaryCrossentropy(_SmoothedCrossentropy):
     r"""Binary cross-entropy as a ``keras.losses.Loss``.
 

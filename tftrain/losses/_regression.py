@@ -95,7 +95,13 @@ def asymmetric_loss(
         return tf.reduce_mean(tf.where(error > 0, c * error, -p * error), axis=-1)
 
 
-@register("mse", aliases=("mean_squared_error",))
+@register(
+    "mse",
+    aliases=("mean_squared_error",),
+    kind="regression",
+    function=mean_squared_error,
+    example={},
+)
 class MeanSquaredError(LossBase):
     r"""Mean squared error as a ``keras.losses.Loss``.
 
@@ -137,7 +143,15 @@ class MeanSquaredError(LossBase):
         return mean_squared_error(y_true, y_pred)
 
 
-@register("asymmetric")
+@register(
+    "asymmetric",
+    kind="regression",
+    function=asymmetric_loss,
+    example={"cost": 1.0, "profit": 9.0},
+    arguments=lambda st: st.fixed_dictionaries(
+        {"cost": st.floats(0.01, 10.0), "profit": st.floats(0.01, 10.0)}
+    ),
+)
 class AsymmetricLoss(LossBase):
     r"""The asymmetric cost/profit loss as a ``keras.losses.Loss``.
 

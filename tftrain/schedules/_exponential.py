@@ -6,12 +6,45 @@ from typing import Any
 
 import tensorflow as tf
 
-from tftrain._validation import check_integer, check_non_negative, check_positive
+from tftrain._validation import ArgumentError, check_integer, check_non_negative, check_positive
 from tftrain.schedules._base import Schedule, as_step
 from tftrain.schedules._family import register
 
 
-@register("exponential_decay")
+def _arguments(st: Any) -> Any:
+    """Valid arguments (``st`` is ``hypothesis.strategies``); a growing rate gets a ceiling."""
+
+    @st.composite
+    def draw_arguments(draw: Any) -> dict[str, Any]:
+        initial = draw(st.floats(1e-5, 10.0))
+        rate = draw(st.floats(0.05, 3.0).filter(lambda r: abs(r - 1.0) > 1e-3))
+        spec = {
+            "initial_learning_rate": initial,
+            "decay_steps": draw(st.integers(1, 10_000)),
+            "decay_rate": rate,
+            "staircase": draw(st.booleans()),
+            "transition_begin": draw(st.integers(0, 1000)),
+        }
+        if rate > 1 or draw(st.booleans()):  # unbounded growth overflows (tested on its own)
+            fraction = draw(st.floats(0.0, 1.0))
+            spec["end_value"] = initial * fraction if rate < 1 else initial / max(fraction, 1e-3)
+        return spec
+
+    return draw_arguments()
+
+
+@register(
+    "exponential_decay",
+    example={
+        "initial_learning_rate": 0.1,
+        "decay_steps": 7,
+        "decay_rate": 0.9,
+        "staircase": True,
+        "transition_begin": 3,
+        "end_value": 0.01,
+    },
+    arguments=_arguments,
+)
 class ExponentialDecay(Schedule):
     r"""Exponential decay of the learning rate.
 
@@ -83,16 +116,18 @@ class ExponentialDecay(Schedule):
         if end_value is not None:
             end = check_non_negative("end_value", end_value)
             if rate < 1 and end > initial:
-                raise ValueError(
+                raise ArgumentError(
+                    "end_value",
                     "Argument `end_value` must be <= initial_learning_rate when decaying "
                     f"(decay_rate < 1). Received: end_value={end_value!r}, "
-                    f"initial_learning_rate={initial_learning_rate!r}"
+                    f"initial_learning_rate={initial_learning_rate!r}",
                 )
             if rate > 1 and end < initial:
-                raise ValueError(
+                raise ArgumentError(
+                    "end_value",
                     "Argument `end_value` must be >= initial_learning_rate when growing "
                     f"(decay_rate > 1). Received: end_value={end_value!r}, "
-                    f"initial_learning_rate={initial_learning_rate!r}"
+                    f"initial_learning_rate={initial_learning_rate!r}",
                 )
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps

@@ -10,6 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 from tftrain._validation import check_in_range, check_integer, check_one_of
+from tftrain.families import family
+from tftrain.losses import kind_of
 from tftrain.testing._report import (
     CheckReport,
     NotApplicable,
@@ -22,31 +24,16 @@ from tftrain.testing._report import (
 )
 
 #: What a loss compares: real targets, one-hot, integer labels, or 0/1 targets.
-LOSS_KINDS: tuple[str, ...] = ("regression", "categorical", "sparse_categorical", "binary")
-
-#: The kind of tftrain's and Keras's built-in losses, by name.
-KNOWN_KINDS: dict[str, str] = {
-    "mse": "regression",
-    "mean_squared_error": "regression",
-    "mean_absolute_error": "regression",
-    "huber": "regression",
-    "asymmetric": "regression",
-    "asymmetric_loss": "regression",
-    "categorical_crossentropy": "categorical",
-    "sparse_categorical_crossentropy": "sparse_categorical",
-    "binary_crossentropy": "binary",
-}
+LOSS_KINDS: tuple[str, ...] = family("loss").facts["kind"].choices or ()
 
 _MINIMUM = 1e-5  # a loss at its target: zero, or what Keras's probability clipping leaves
 
 
-def _snake(name: str) -> str:
-    out = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-    return out.replace("_loss", "") if out.endswith("_loss") and out != "_loss" else out
-
-
 def infer_kind(fn: Any) -> str:
-    """The kind of a known loss (by registered, Keras, class or function name), else regression.
+    """The kind a loss declared at its registration (``tftrain.losses.kind_of``), else regression.
+
+    A loss that declares no kind (an unregistered callable) is checked as
+    regression unless ``check_loss`` is given ``kind=``.
 
     Example:
         >>> infer_kind(keras.losses.SparseCategoricalCrossentropy())
@@ -54,16 +41,7 @@ def infer_kind(fn: Any) -> str:
         >>> infer_kind(lambda y_true, y_pred: (y_true - y_pred) ** 2)
         'regression'
     """
-    candidates = [
-        getattr(fn, "name", None),
-        getattr(fn, "__name__", None),
-        _snake(type(fn).__name__),
-        type(fn).__name__.lower(),
-    ]
-    for candidate in candidates:
-        if isinstance(candidate, str) and candidate.lower() in KNOWN_KINDS:
-            return KNOWN_KINDS[candidate.lower()]
-    return "regression"
+    return kind_of(fn) or "regression"
 
 
 def infer_from_logits(fn: Any) -> bool:
@@ -219,7 +197,8 @@ def check_loss(
         fn: a ``keras.losses.Loss``, a function ``(y_true, y_pred) ->
             per-example losses``, or a spec that ``tftrain.losses.get`` accepts.
         kind: one of ``regression``, ``categorical``, ``sparse_categorical``,
-            ``binary``; by default inferred from a known name, else regression.
+            ``binary``; by default the kind the loss declared at its
+            registration (``tftrain.losses.kind_of``), else regression.
         from_logits: whether predictions are logits; by default the loss's own
             ``from_logits`` setting, else False.
         num_classes: classes for classification kinds; an integer ``>= 2``.

@@ -329,11 +329,11 @@ def registered(family: Any, component: Any, noun: str) -> bool:
         >>> registered(schedules, schedules.Constant(0.1), "schedule")
         True
     """
-    from tftrain._registry import _FAMILIES, BoundFunction, Registry
+    from tftrain import families
 
-    if isinstance(component, BoundFunction):
+    if isinstance(component, families.BoundFunction):
         return component.family == noun
     registry = getattr(getattr(family, "serialize", None), "__self__", None)
-    if not isinstance(registry, Registry):
-        registry = _FAMILIES.get(noun)
-    return registry is not None and registry.name_of(component) is not None
+    if not isinstance(registry, families.Registry):
+        registry = families.family(noun)
+    return registry.name_of(component) is not None

@@ -72,12 +72,13 @@ def _resolve_loss(loss: Any) -> tuple[Callable[[Any, Any], tf.Tensor], str]:
     )
 
 
-def _is_sparse(loss: Any, name: str) -> bool:
-    """Whether ``loss`` takes integer class ids as labels."""
-    return (
-        isinstance(loss, keras.losses.SparseCategoricalCrossentropy)
-        or "sparse" in str(name).lower()
-    )
+def _is_sparse(loss: Any) -> bool:
+    """Whether ``loss`` declared that it takes integer class ids (``kind="sparse_categorical"``).
+
+    The kind is what the loss declared at registration (``tftrain.losses.kind_of``);
+    an unregistered callable declares none, so its labels are passed as given.
+    """
+    return loss_family.kind_of(loss) == "sparse_categorical"
 
 
 def _resolve_optimizer(optimizer: Any, schedule: Any) -> keras.optimizers.Optimizer:
@@ -669,7 +670,7 @@ def fit(
             f"strategy with {strategy.num_replicas_in_sync} replicas"
         )
     loss_fn, loss_name = _resolve_loss(loss)
-    sparse = _is_sparse(loss, loss_name)
+    sparse = _is_sparse(loss)
     schedule = None if schedule is None else schedule_family.get(schedule)
     tracker = _resolve_ema(ema)
     train_data = Batches(data, batch_size=batch_size, shuffle=shuffle, argument="data")

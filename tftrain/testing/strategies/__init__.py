@@ -16,6 +16,7 @@ Example:
 from tftrain.testing.strategies._components import (
     activation_specs,
     arguments,
+    example,
     loss_specs,
     register_arguments,
     schedule_specs,
@@ -30,6 +31,7 @@ __all__ = [
     "activation_specs",
     "arguments",
     "edge_values",
+    "example",
     "labels",
     "logits",
     "loss_specs",
