@@ -12,6 +12,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tftrain._compat import variable_storage
 from tftrain._validation import check_in_range, check_integer
 from tftrain.ema._family import register
 
@@ -59,9 +60,7 @@ def _tracked(variable: Any, label: str) -> _Tracked:
     """``variable`` (a ``tf.Variable`` or Keras 3 variable) checked, as a :class:`_Tracked`."""
     argument = label.split("[")[0]
     if isinstance(variable, keras.Variable):
-        inner = variable.value
-        if not isinstance(inner, tf.Variable):  # an autocast scope cast it: take the storage
-            inner = variable._value
+        inner = variable_storage(variable)
         name = variable.path
     elif isinstance(variable, tf.Variable):
         inner = variable

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tftrain._compat import loss_wrapper_kwargs
 from tftrain._validation import check_in_range, check_integer, check_one_of
 from tftrain.testing._report import (
     CheckReport,
@@ -75,7 +76,7 @@ def infer_from_logits(fn: Any) -> bool:
     """
     for source in (
         getattr(fn, "kwargs", None),  # a bound function
-        getattr(fn, "_fn_kwargs", None),  # a Keras LossFunctionWrapper
+        loss_wrapper_kwargs(fn),
     ):
         if isinstance(source, dict) and "from_logits" in source:
             return bool(source["from_logits"])
@@ -89,7 +90,7 @@ def infer_label_smoothing(fn: Any) -> float:
         >>> infer_label_smoothing(keras.losses.BinaryCrossentropy(label_smoothing=0.1))
         0.1
     """
-    sources = [getattr(fn, "kwargs", None), getattr(fn, "_fn_kwargs", None)]
+    sources = [getattr(fn, "kwargs", None), loss_wrapper_kwargs(fn)]
     if isinstance(fn, keras.losses.Loss):
         sources.append(fn.get_config())
     for source in sources:
