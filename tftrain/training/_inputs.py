@@ -42,8 +42,7 @@ def _is_sparse(loss: Any, name: str) -> bool:
 
 def resolve_optimizer(optimizer: Any, schedule: Any) -> keras.optimizers.Optimizer:
     if isinstance(optimizer, str | dict):
-        getter = getattr(optimizer_family, "get", None) or keras.optimizers.get
-        optimizer = getter(optimizer)
+        optimizer = optimizer_family.get(optimizer)
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TypeError(
             "Argument `optimizer` must be a keras.optimizers.Optimizer or a registered optimizer "
