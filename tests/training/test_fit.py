@@ -15,7 +15,7 @@ from tests.training.conftest import sparse_ce
 from tftrain.families import family
 from tftrain.testing._assertions import assert_close
 from tftrain.training import Callback, NonFiniteLossError, fit
-from tftrain.training._fit import _jit_mode
+from tftrain.training._step import jit_mode as _jit_mode
 
 
 def _hand_loop(model, optimizer, batches, loss_fn, epochs):

@@ -67,15 +67,14 @@ def leaky_relu(x: Any, alpha: float = 0.2) -> tf.Tensor:
 
     Computed by TF's fused ``LeakyRelu`` kernel (a select, so it is correct for
     any :math:`\alpha`, including :math:`\alpha > 1` where
-    :math:`\max(\alpha x, x)` is wrong). Chosen by measurement
-    (``benchmarks/activations.py``, forward + backward, 4 M float32): in graph
-    mode the kernel is about 2.3x faster than the "efficient"
-    :math:`\frac{1+\alpha}{2}x + \frac{1-\alpha}{2}|x|` and about 3x faster
-    than ``maximum`` or ``where``. Under XLA every formulation fuses into one
-    loop; there the select is written out (``where(x > 0, x, alpha * x)``,
-    measured 1.00-1.01x the fastest form while the kernel's lowering took
-    1.05-1.09x). float64 uses the select too, as the kernel holds
-    :math:`\alpha` in float32.
+    :math:`\max(\alpha x, x)` is wrong). In graph mode the kernel is the
+    fastest form, ahead of the "efficient"
+    :math:`\frac{1+\alpha}{2}x + \frac{1-\alpha}{2}|x|`, ``maximum`` and
+    ``where``. Under XLA every formulation fuses into one loop, and the
+    written-out select (``where(x > 0, x, alpha * x)``) beats the kernel's
+    lowering, so that is what is built there. ``benchmarks/activations.py``
+    compares these forms (forward + backward). float64 uses the select too,
+    as the kernel holds :math:`\alpha` in float32.
 
     Args:
         x: a float tensor (float16, bfloat16, float32 or float64).

@@ -28,11 +28,12 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
 
     * in graphs, the unguarded product when ``x`` holds no ``-inf`` (one
       read-only ``reduce_min`` decides; NaN also picks the guarded branch),
-      since oneDNN fuses it into one kernel, else ``multiply_no_nan``.
-      Measured 0.98-0.99x ``tf.nn.silu``, against 1.06-1.07x for
-      ``multiply_no_nan`` always (forward + backward, 4 M float32);
-    * under XLA, the input clipped to the lowest float (0.82-0.88x the time of
+      since oneDNN fuses it into one kernel (as fast as ``tf.nn.silu``, where
+      ``multiply_no_nan`` always is slower), else ``multiply_no_nan``;
+    * under XLA, the input clipped to the lowest float (faster than
       ``multiply_no_nan`` there), which moves only ``-inf``.
+
+    ``benchmarks/activations.py`` compares these forms (forward + backward).
 
     Other :math:`\\beta` use ``multiply_no_nan`` (a clip could change their
     limits, e.g. at :math:`\\beta = 0`).
@@ -53,8 +54,8 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
 def swish_backward(x: tf.Tensor, dy: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
     """:math:`dy \\cdot s (1 + \\beta x (1 - s))` with :math:`s = \\sigma(\\beta x)`.
 
-    ``tf.nn.silu``'s arrangement (measured faster here than one built on the
-    fused ``SigmoidGrad``), with the two products that meet
+    ``tf.nn.silu``'s arrangement (faster than one built on the fused
+    ``SigmoidGrad``, see ``benchmarks/activations.py``), with the two products that meet
     :math:`\\infty \\cdot 0` at :math:`x = \\pm\\infty` taken as 0.
     """
     bx = x if beta == 1.0 else tf.constant(beta, x.dtype) * x
@@ -82,10 +83,10 @@ def swish(x: Any, beta: float = 1.0) -> tf.Tensor:
     recomputed from :math:`x`, the only tensor kept for the backward pass.
     Limits: :math:`f(x) \to x` as :math:`x \to \infty` and :math:`\to 0` as
     :math:`x \to -\infty` (for :math:`\beta > 0`), and so at :math:`\pm\infty`
-    themselves, where ``tf.nn.silu`` gives NaN. For :math:`\beta = 1` that
-    costs nothing measurable: forward + backward on 4 M float32 takes
-    0.98-0.99x ``tf.nn.silu``'s time in graphs and 0.88-0.98x under
-    ``jit_compile`` (``benchmarks/activations.py``; how, see ``swish_forward``).
+    themselves, where ``tf.nn.silu`` gives NaN. For :math:`\beta = 1` the
+    forms are chosen so that this costs no speed against ``tf.nn.silu``, in
+    graphs and under ``jit_compile`` (``benchmarks/activations.py``; how, see
+    ``swish_forward``).
 
     Args:
         x: a float tensor (float16, bfloat16, float32 or float64).
@@ -161,14 +162,13 @@ def mish(x: Any) -> tf.Tensor:
     :math:`t + x (1 - t^2) \sigma(x)`, :math:`t = \tanh(\operatorname{softplus}(x))`,
     is recomputed from :math:`x`, the only tensor kept for the backward pass.
     :math:`f(\infty) = \infty`, :math:`f(-\infty) = 0`. The backward is the
-    closed form with one :math:`\exp` (no softplus or tanh recomputed), which
-    also makes it faster than autodiff: forward + backward on 4 M float32
-    (``benchmarks/activations.py``, medians) about 0.84x Keras's
-    ``keras.activations.mish`` without XLA (recomputing softplus and tanh took
-    1.44x) and 0.94x under ``jit_compile``. Without XLA that relies on oneDNN's
+    closed form with one :math:`\exp` (no softplus or tanh recomputed),
+    chosen because it is faster than Keras's ``keras.activations.mish`` and
+    than a backward that recomputes softplus and tanh, with and without XLA
+    (``benchmarks/activations.py``). Without XLA that relies on oneDNN's
     graph fusions, TensorFlow's default on x86 Linux; with
-    ``TF_ENABLE_ONEDNN_OPTS=0`` the longer chain of small ops costs about 1.6x
-    Keras (the recomputing form: 1.2-1.3x).
+    ``TF_ENABLE_ONEDNN_OPTS=0`` the longer chain of small ops is slower than
+    Keras.
 
     Args:
         x: a float tensor (float16, bfloat16, float32 or float64).

@@ -9,12 +9,6 @@ import keras
 
 from tftrain._registry import Fact, Registry
 
-
-def _function(value: Any) -> None:
-    if not callable(value):
-        raise TypeError(f"The fact `function` must be callable. Received: function={value!r}")
-
-
 #: What a loss compares, declared at its registration as ``kind=``: real
 #: targets, one-hot (or soft) class vectors, integer class ids, or 0/1 targets.
 KINDS: tuple[str, ...] = ("regression", "categorical", "sparse_categorical", "binary")
@@ -22,15 +16,7 @@ KINDS: tuple[str, ...] = ("regression", "categorical", "sparse_categorical", "bi
 LOSSES: Registry[Any] = Registry(
     "loss",
     base=keras.losses.Loss,
-    facts=(
-        Fact("kind", KINDS, description="the labels the loss takes: one of KINDS"),
-        Fact(
-            "function",
-            validate=_function,
-            description="the plain per-example function a Loss class applies; it has the "
-            "class's kind",
-        ),
-    ),
+    facts=(Fact("kind", KINDS, description="the labels the loss takes: one of KINDS"),),
 )
 
 # Keras's own losses are not registered here, so they cannot declare a kind;
@@ -60,7 +46,7 @@ def kind_of(loss: Any) -> str | None:
 
     Returns:
         The declared kind of a registered loss, or of the registered loss
-        class that declares it as its per-example ``function``; for one of
+        class whose per-example function it is (``FunctionLoss.per_example``); for one of
         Keras's own losses, the kind of its Keras type; ``None`` for anything
         else (an unregistered callable): nothing is guessed from names.
 
@@ -81,7 +67,7 @@ def kind_of(loss: Any) -> str | None:
     if declared is not None:
         return str(declared)
     for name in LOSSES.names():
-        if LOSSES.fact(name, "function") is loss:
+        if getattr(LOSSES.entry(name).obj, "per_example", None) is loss:
             return LOSSES.fact(name, "kind")  # type: ignore[no-any-return]
     for keras_type, kind in _KERAS_KINDS:
         if isinstance(loss, keras_type):

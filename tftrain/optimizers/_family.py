@@ -7,6 +7,7 @@ from typing import Any
 
 import keras
 
+from tftrain._compat import learning_rate_source
 from tftrain._registry import Registry
 
 OPTIMIZERS: Registry[Any] = Registry(
@@ -98,8 +99,7 @@ def serialize(optimizer: keras.optimizers.Optimizer) -> dict[str, Any]:
     out: dict[str, Any] = {"name": spec.pop("name")}
     for key, value in spec.items():
         if key == "learning_rate":
-            # Keras keeps a schedule in `_learning_rate`; `learning_rate` is its current value.
-            value = _learning_rate_spec(getattr(optimizer, "_learning_rate", value))
+            value = _learning_rate_spec(learning_rate_source(optimizer))
         elif isinstance(value, float):
             value = _short_float(value)
         if key in defaults and _same(value, defaults[key]):
