@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tftrain.activations._elu import SELU_ALPHA, SELU_SCALE
+from tftrain.activations._family import ACTIVATIONS
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -85,6 +86,15 @@ FLOAT_DTYPES = ["float16", "bfloat16", "float32", "float64"]
 
 #: Probe points: away from 0 (ReLU kinks) by more than a float16 ulp-sized step.
 POINTS = np.array([-20.0, -6.5, -3.0, -1.25, -0.5, -0.1, 0.1, 0.5, 1.25, 3.0, 6.5, 20.0])
+
+
+@pytest.fixture
+def registered():
+    """Names registered by a test, unregistered afterwards."""
+    names: list[str] = []
+    yield names
+    for name in names:
+        ACTIVATIONS.unregister(name)
 
 
 @pytest.fixture
