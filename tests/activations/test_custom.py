@@ -83,6 +83,19 @@ def test_check_gradient_reports_a_wrong_gradient(registered):
 
 
 @pytest.mark.parametrize(
+    ("right_eagerly", "mode"), [(False, "eagerly"), (True, "in a tf.function")]
+)
+def test_check_gradient_catches_a_gradient_right_in_only_one_mode(registered, right_eagerly, mode):
+    def grad(x, y, dy):
+        return (2.0 if tf.executing_eagerly() == right_eagerly else 3.0) * x * dy
+
+    registered.append("mode_dependent_test")
+    square = A.custom_activation("mode_dependent_test", grad=grad)(lambda x: x * x)
+    with pytest.raises(AssertionError, match=rf"'mode_dependent_test' {mode} differs .* by 2 >"):
+        A.check_gradient(square, np.array([1.0, 2.0]), tolerance=1e-6)
+
+
+@pytest.mark.parametrize(
     ("kwargs", "match"),
     [({"delta": 0.0}, r"`delta` must be > 0"), ({"tolerance": -1.0}, r"`tolerance` must be > 0")],
 )

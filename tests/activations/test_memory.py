@@ -10,7 +10,6 @@ against autodiff of their own forward.
 from __future__ import annotations
 
 import keras
-import numpy as np
 import pytest
 import tensorflow as tf
 
