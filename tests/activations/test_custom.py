@@ -13,16 +13,9 @@ import pytest
 import tensorflow as tf
 
 import tftrain.activations as A
+from tests.activations.conftest import gradient
 from tftrain.activations._family import ACTIVATIONS
 from tftrain.testing import assert_close
-
-
-def gradient(fn, x):
-    x = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = fn(x)
-    return tape.gradient(y, x)
 
 
 def test_custom_activation_uses_the_given_gradient_not_autodiff(registered, run):
@@ -180,15 +173,7 @@ def test_custom_activation_model_reloads_in_a_fresh_process(tmp_path, monkeypatc
         sys.modules.pop("cube_module", None)
 
 
-def test_a_gradient_reading_the_output_has_the_same_second_derivative_eagerly(registered, run):
-    registered.append("softsign_second_order_test")
-
-    @A.custom_activation(
-        "softsign_second_order_test", grad=lambda x, y, dy: dy * tf.square(1 - tf.abs(y))
-    )
-    def softsign(x):
-        return x / (1 + tf.abs(x))
-
+def test_a_gradient_reading_the_output_has_the_same_second_derivative_eagerly(softsign, run):
     def second_derivative(x):
         with tf.GradientTape() as outer:
             outer.watch(x)

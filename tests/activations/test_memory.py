@@ -14,6 +14,7 @@ import pytest
 import tensorflow as tf
 
 import tftrain.activations as A
+from tests.activations.conftest import gradient
 from tftrain.activations._family import ACTIVATIONS
 from tftrain.testing import assert_close
 
@@ -116,15 +117,7 @@ def test_gelu_keeps_less_than_autodiff_in_eager_mode(x):
     assert ours[0] < autodiff[0] and ours[0] <= INPUT_BYTES, (ours, autodiff)
 
 
-def test_a_custom_activation_keeps_only_what_its_gradient_reads(x, registered):
-    registered.append("softsign_memory_test")
-
-    @A.custom_activation(
-        "softsign_memory_test", grad=lambda x, y, dy: dy * tf.square(1 - tf.abs(y))
-    )
-    def softsign(x):
-        return x / (1 + tf.abs(x))
-
+def test_a_custom_activation_keeps_only_what_its_gradient_reads(x, softsign):
     ours, autodiff = kept_for_backward(softsign, x), kept_for_backward(softsign.forward, x)
     assert ours[0] == 0 and ours[1] <= INPUT_BYTES  # at most the output, which grad reads
     assert autodiff[0] >= 2 * INPUT_BYTES, autodiff  # |x| and 1 + |x|
@@ -180,11 +173,3 @@ def test_graph_keeps_at_most_what_plain_autodiff_keeps(name):
     fn, plain = _pair(name)
     fn(tf.zeros([8])), plain(tf.zeros([8]))  # layers build outside the traced step
     assert len(_saved_for_backward(fn)) <= len(_saved_for_backward(plain))
-
-
-def gradient(fn, x):
-    x = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = fn(x)
-    return tape.gradient(y, x)
