@@ -94,3 +94,16 @@ def test_scalar_summary_metadata_marks_a_tensorboard_scalar(tmp_path):
     events = [tf.compat.v1.Event.FromString(r.numpy()) for r in tf.data.TFRecordDataset(str(path))]
     values = [v for e in events for v in e.summary.value]
     assert [(v.tag, v.metadata.plugin_data.plugin_name) for v in values] == [("x", "scalars")]
+
+
+def test_a_tape_may_record_only_under_a_recording_tape():
+    assert _compat.HAS_RECORDING_TEST, (
+        "tensorflow.python.eager.record.could_possibly_record is gone"
+    )
+    assert not _compat.a_tape_may_record()
+    x = tf.constant(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        assert _compat.a_tape_may_record()
+        with tape.stop_recording():
+            assert not _compat.a_tape_may_record()

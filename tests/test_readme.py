@@ -41,6 +41,7 @@ def test_the_python_examples_run_in_order(capsys, registries_restored):
     assert "'ema_val_accuracy'" in out and "'val_loss'" in out
     assert "{'name': 'halving', 'initial_learning_rate': 1.0, 'period': 10}" in out
     assert "True" in out  # check_gradient of the custom square
+    assert "exported gradient (1, 3)" in out
 
 
 def test_the_two_commands_are_the_ones_ci_and_the_console_script_use():

@@ -20,6 +20,14 @@ try:  # TensorFlow's own test for "inside tf.function(jit_compile=True)"
 except ImportError:  # pragma: no cover - tests/test_compat.py fails when this happens
     _control_flow_util = None
 
+try:  # whether any tape records here; TensorFlow's own test
+    from tensorflow.python.eager.record import could_possibly_record as _could_possibly_record
+except ImportError:  # pragma: no cover - tests/test_compat.py fails when this happens
+    _could_possibly_record = None
+
+#: Whether this TensorFlow has the internal test behind :func:`a_tape_may_record`.
+HAS_RECORDING_TEST = _could_possibly_record is not None
+
 #: Whether this TensorFlow has the internal test behind :func:`in_xla_context`.
 HAS_XLA_CONTEXT_TEST = _control_flow_util is not None
 
@@ -33,6 +41,16 @@ def in_xla_context() -> bool:
     if _control_flow_util is None or tf.executing_eagerly():
         return False
     return bool(_control_flow_util.GraphOrParentsInXlaContext(_ops.get_default_graph()))
+
+
+def a_tape_may_record() -> bool:
+    """Whether a gradient tape may record the ops run here (True when unsure).
+
+    Without TensorFlow's internal test (see :data:`HAS_RECORDING_TEST`) the
+    answer is always True: callers then recompute what a tape might need,
+    which is correct, only slower.
+    """
+    return True if _could_possibly_record is None else bool(_could_possibly_record())
 
 
 def strategy_supports_no_merge_call() -> bool:

@@ -65,6 +65,23 @@ def swish_with_numpy(x):
     return tf.constant(np.asarray(x) / (1.0 + np.exp(-np.asarray(x))), dtype=x.dtype)
 
 
+def _swish_gradient_right_only(*, eagerly):
+    @tf.custom_gradient
+    def swish_mode_dependent(x):
+        def grad(dy):
+            s = tf.sigmoid(x)
+            full = s * (1 + x * (1 - s))
+            return dy * (full if tf.executing_eagerly() == eagerly else s)
+
+        return x * tf.sigmoid(x), grad
+
+    return swish_mode_dependent
+
+
+swish_gradient_right_only_in_graphs = _swish_gradient_right_only(eagerly=False)
+swish_gradient_right_only_eagerly = _swish_gradient_right_only(eagerly=True)
+
+
 def swish_no_xla(x):
     return tf.strings.to_number(tf.strings.as_string(swish(tf.cast(x, tf.float32))), x.dtype)
 
@@ -76,7 +93,17 @@ def swish_no_xla(x):
             swish_wrong_gradient,
             "gradient matches numerical",
             "expected the gradient within 1e-06 of central differences, got Gradient of "
-            "'swish_wrong_gradient' differs from central differences by",
+            "'swish_wrong_gradient' eagerly differs from central differences by",
+        ),
+        (
+            swish_gradient_right_only_in_graphs,
+            "gradient matches numerical",
+            "'swish_mode_dependent' eagerly differs from central differences by",
+        ),
+        (
+            swish_gradient_right_only_eagerly,
+            "gradient matches numerical",
+            "'swish_mode_dependent' in a tf.function differs from central differences by",
         ),
         (swish_in_float32, "keeps dtype and shape", "expected float16 of shape (), got float32"),
         (

@@ -31,7 +31,9 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
       since oneDNN fuses it into one kernel (as fast as ``tf.nn.silu``, where
       ``multiply_no_nan`` always is slower), else ``multiply_no_nan``;
     * under XLA, the input clipped to the lowest float (faster than
-      ``multiply_no_nan`` there), which moves only ``-inf``.
+      ``multiply_no_nan`` there), which moves only ``-inf``;
+    * in eager mode, ``multiply_no_nan``: no fusion to win there, and the
+      guard's reduction would be an extra pass over ``x`` and a wait on its result.
 
     ``benchmarks/activations.py`` compares these forms (forward + backward).
 
@@ -44,6 +46,8 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
     if building_for_xla():
         x = tf.maximum(x, lowest)
         return x * tf.math.sigmoid(x)
+    if tf.executing_eagerly():
+        return tf.math.multiply_no_nan(x, tf.math.sigmoid(x))
     return tf.cond(
         tf.reduce_min(x) >= lowest,  # False for -inf and for NaN
         lambda: x * tf.math.sigmoid(x),

@@ -89,7 +89,8 @@ def check_activation(
     * **gradient matches numerical**: the gradient ``tf.GradientTape`` takes
       (custom gradients included) is within ``gradient_tolerance`` of central
       differences in float64 at ``gradient_points`` farther than 0.01 from
-      ``kinks`` (through ``tftrain.activations.check_gradient``);
+      ``kinks``, both eagerly and inside a ``tf.function`` (through
+      ``tftrain.activations.check_gradient``);
     * **traces once**: one ``tf.function`` trace serves several inputs of one
       dtype and shape, with the eager values (to four times the float32 tolerance: graph
       rewrites may reorder operations);
