@@ -20,6 +20,14 @@ else:  # pragma: no cover
 
 import keras
 
+# A recipe names components of every family; each family registers itself on import.
+import tftrain.activations
+import tftrain.data
+import tftrain.ema
+import tftrain.losses
+import tftrain.models
+import tftrain.optimizers
+import tftrain.schedules  # noqa: F401
 from tftrain._registry import _FAMILIES, _parameters
 from tftrain._validation import is_one_of
 from tftrain.config import _toml
