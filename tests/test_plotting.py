@@ -125,3 +125,16 @@ def test_a_schedule_title_names_every_argument(tmp_path, drawn):
         "learning rate over 1250 steps: ExponentialDecay(initial_learning_rate=0.01, "
         "decay_steps=250, decay_rate=0.5, staircase=False, transition_begin=0, end_value=None)"
     )
+
+
+def test_a_history_figure_names_its_curves_and_counts_whole_epochs(tmp_path, drawn):
+    epochs = [{"loss": 1.3 - 0.01 * i, "val_loss": 1.2, "ema_val_loss": 1.25} for i in range(3)]
+    plotting.plot_history(epochs, tmp_path)
+    (figure,) = drawn
+    ax = figure.axes[0]
+    assert ax.get_title() == "loss per epoch"
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == ["training", "validation", "validation, EMA weights"]
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert ax.get_yscale() == "linear"  # 1.2 to 1.3 spans less than a decade

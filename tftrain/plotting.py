@@ -252,14 +252,33 @@ def plot_history(history: Any, out_dir: str | Path) -> list[Path]:
     for base in bases:
         figure, axes = _figure()
         ax = axes[0, 0]
-        for key in (base, f"val_{base}", f"ema_val_{base}", f"ema_{base}"):
-            values = [np.nan if v is None else float(v) for v in curves.get(key, [])]
+        shown = []
+        for key, label in _CURVES.items():
+            values = [np.nan if v is None else float(v) for v in curves.get(key.format(base), [])]
             if values:
-                ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=key)
-        ax.set(xlabel="epoch", ylabel=base, title=base.replace("_", " "))
-        if base in ("loss", "learning_rate") and all(v is not None and v > 0 for v in curves[base]):
+                ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
+                shown += [v for v in values if np.isfinite(v)]
+        name = base.replace("_", " ")
+        ax.set(xlabel="epoch", ylabel=name, title=f"{name} per epoch")
+        ax.xaxis.set_major_locator(_whole_numbers())  # epochs are whole
+        if shown and min(shown) > 0 and max(shown) > 10 * min(shown):  # spans a decade
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend()
         written.append(_save(figure, out / f"{base}.png"))
     return written
+
+
+def _whole_numbers() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
+#: The curves a history figure can show, by key pattern, with their legend labels.
+_CURVES = {
+    "{}": "training",
+    "val_{}": "validation",
+    "ema_val_{}": "validation, EMA weights",
+    "ema_{}": "training, EMA weights",
+}
