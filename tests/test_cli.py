@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -218,11 +219,32 @@ def test_version_prints_the_package_version(capsys):
     assert capsys.readouterr().out.strip() == f"tftrain {tftrain.__version__}"
 
 
-def test_verbose_shows_tensorflows_native_lines(tmp_path):
-    result = tftrain("--verbose", "list", "models", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert native_lines(result), result.stderr  # e.g. the oneDNN and CPU-feature notices
-    assert result.stdout.startswith("models:\n")
+@pytest.mark.parametrize(
+    ("args", "environment", "hidden"),
+    [
+        (["list", "models"], {}, True),
+        (["--verbose", "list", "models"], {}, False),
+        (["list", "models"], {"TF_CPP_MIN_LOG_LEVEL": "0"}, False),
+    ],
+)
+def test_native_lines_are_hidden_unless_verbose_or_the_user_sets_the_log_level(
+    args, environment, hidden, monkeypatch, capsys
+):
+    # The filter itself is tested in tests/test_native_logs.py; here, when it is used.
+    entered = []
+
+    @contextlib.contextmanager
+    def recording():
+        entered.append(True)
+        yield
+
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(cli, "native_logs_hidden", recording)
+    assert cli.main(args) == 0
+    assert entered == ([True] if hidden else [])
+    assert capsys.readouterr().out.startswith("models:\n")
 
 
 @pytest.mark.parametrize("flag", ["--version", "--help"])
