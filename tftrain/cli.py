@@ -4,13 +4,17 @@ Run ``tftrain --help`` (or ``python -m tftrain --help``). User mistakes (a
 missing file, a bad recipe or override) print one ``tftrain: error:`` line per
 problem on stderr and exit with status 2, without a traceback; a run stopped by
 a non-finite loss prints one line and exits with status 1; ``--traceback``
-shows the traceback.
+shows the traceback. TensorFlow's native start-up and XLA log lines are kept
+off stderr unless ``--verbose`` is given or ``TF_CPP_MIN_LOG_LEVEL`` is set.
+``--help`` and ``--version`` answer without importing TensorFlow.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tftrain import __version__
+from tftrain._native_logs import native_logs_hidden
 from tftrain.families import PACKAGES, plural
 
 #: ``tftrain list`` families: the word a user types -> the registry's family noun.
@@ -36,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--traceback", action="store_true", help="show the full traceback on errors"
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's native log lines (also shown when TF_CPP_MIN_LOG_LEVEL is set)",
     )
     parser.add_argument("--version", action="version", version=f"tftrain {__version__}")
     parser.add_argument(
@@ -157,7 +167,10 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    import tftrain
     from tftrain import families
+
+    tftrain._import_subpackages()  # every family registers itself on import
 
     if args.family is None:
         chosen = list(FAMILIES)
@@ -249,6 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     args = _parser().parse_args(argv)
+    quiet = not args.verbose and "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    with native_logs_hidden() if quiet else contextlib.nullcontext():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     commands = {"train": _train, "check": _check, "list": _list, "plot": _plot}
     from tftrain import config
     from tftrain.config import RecipeError

@@ -20,10 +20,25 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tftrain._registry import COMMON_FACTS, BoundFunction, Fact, Problem, Registry
 from tftrain._validation import ArgumentError, check_one_of
+
+if TYPE_CHECKING:
+    from tftrain._registry import COMMON_FACTS, BoundFunction, Fact, Problem, Registry
+
+# The registry module imports Keras; it loads on first use, so that the CLI can
+# answer --version and --help without TensorFlow (tests/test_cli.py checks it).
+_FROM_REGISTRY = ("COMMON_FACTS", "BoundFunction", "Fact", "Problem", "Registry")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_REGISTRY:
+        from tftrain import _registry
+
+        return getattr(_registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COMMON_FACTS",
@@ -70,6 +85,8 @@ def family(noun: str) -> Registry[Any]:
     Raises:
         ValueError: an unknown family noun (naming the known ones).
     """
+    from tftrain._registry import Registry
+
     package(noun)
     return Registry.of(noun)
 

@@ -79,7 +79,10 @@ def leaky_relu(x: Any, alpha: float = 0.2) -> tf.Tensor:
     Args:
         x: a float tensor (float16, bfloat16, float32 or float64).
         alpha: :math:`\alpha`, the slope for negative inputs; a finite real
-            number (Python number, fixed at trace time).
+            number (Python number, fixed at trace time). On float32 inputs an
+            :math:`\alpha` below float32's smallest normal number (about
+            1.2e-38) acts as 0: TensorFlow's CPU kernels flush subnormal
+            operands to zero.
 
     Returns:
         A tensor of ``x``'s shape and dtype.

@@ -276,7 +276,10 @@ class ExponentialMovingAverage(tf.Module):
             ValueError: a variable twice, two different variables with one
                 name, a negative Python step or a non-scalar step.
             tf.errors.InvalidArgumentError: a negative step tensor (eagerly, or
-                when the graph runs).
+                when the graph runs). XLA drops assertions, so inside a
+                ``jit_compile=True`` function a negative step tensor goes
+                unchecked (as in ``fit``'s compiled update, where the step is
+                ``optimizer.iterations``, which only counts up from 0).
         """
         tracked = self._tracked_list(variables)
         step = self._checked_step(step)

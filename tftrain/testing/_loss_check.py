@@ -122,12 +122,20 @@ class _Inputs:
         )
         if self.label_smoothing:  # the minimum is at the smoothed target
             classes = 2 if self.kind == "binary" else self.num_classes
-            target = hot * (1.0 - self.label_smoothing) + self.label_smoothing / classes
+            smoothing = self.label_smoothing
+            hot = hot.astype("float64")
+            target = hot * (1.0 - smoothing) + smoothing / classes
             if not self.from_logits:
                 return target.astype("float32")
+            # A tiny smoothing makes 1 - target cancel to 0 and smoothing / classes
+            # underflow: each side's probability is formed on its own and floored at the
+            # smallest normal float64, far past where float32 logits stop mattering.
+            floor = np.finfo(np.float64).tiny
             if self.kind == "binary":
-                return np.log(target / (1.0 - target)).astype("float32")
-            return np.log(target).astype("float32")
+                other = (1.0 - hot) * (1.0 - smoothing) + smoothing * (classes - 1) / classes
+                logit = np.log(np.maximum(target, floor)) - np.log(np.maximum(other, floor))
+                return logit.astype("float32")
+            return np.log(np.maximum(target, floor)).astype("float32")
         return (30.0 * (2.0 * hot - 1.0)).astype("float32") if self.from_logits else hot
 
     def confidently_wrong(self) -> np.ndarray:
