@@ -202,9 +202,11 @@ def naive_softmax_crossentropy(y_true, logits):
     return -tf.math.log(picked)
 
 
-def test_the_naive_softmax_passes_on_the_default_inputs():
-    report = check_loss(naive_softmax_crossentropy, kind="sparse_categorical", from_logits=True)
-    assert "finite and non-negative" in report.passed
+def test_the_naive_softmax_fails_on_the_default_inputs_only_at_extreme_logits():
+    with pytest.raises(PropertyCheckError) as caught:
+        check_loss(naive_softmax_crossentropy, kind="sparse_categorical", from_logits=True)
+    failed = [f.property for f in caught.value.findings]
+    assert failed == ["stable at extreme logits or probabilities"], str(caught.value)
 
 
 @given(
@@ -235,3 +237,42 @@ def test_a_tiny_label_smoothing_from_logits_passes(name, smoothing):
     # Found by random seeds: the logits at the smoothed target took log(0) where
     # 1 - target cancelled or smoothing / classes underflowed.
     check_loss({"name": name, "from_logits": True, "label_smoothing": smoothing})
+
+
+def naive_categorical_crossentropy(y_true, y_pred):
+    """-sum(y * log(exp(z) / sum(exp(z)))): the most common cross-entropy bug."""
+    probabilities = tf.exp(y_pred) / tf.reduce_sum(tf.exp(y_pred), axis=-1, keepdims=True)
+    return -tf.reduce_sum(tf.cast(y_true, tf.float32) * tf.math.log(probabilities), axis=-1)
+
+
+def test_the_naive_categorical_crossentropy_fails_at_extreme_logits_by_name():
+    with pytest.raises(PropertyCheckError) as caught:
+        check_loss(naive_categorical_crossentropy, kind="categorical", from_logits=True)
+    failed = {f.property: str(f) for f in caught.value.findings}
+    assert "stable at extreme logits or probabilities" in failed, str(caught.value)
+    assert "logits of +-100" in failed["stable at extreme logits or probabilities"]
+
+
+def test_a_log_of_probabilities_without_clipping_fails_at_exact_zeros():
+    def naive_binary(y_true, y_pred):
+        y_true = tf.cast(y_true, tf.float32)
+        return -tf.reduce_mean(
+            y_true * tf.math.log(y_pred) + (1 - y_true) * tf.math.log(1 - y_pred), axis=-1
+        )
+
+    with pytest.raises(PropertyCheckError, match="stable at extreme logits or probabilities"):
+        check_loss(naive_binary, kind="binary", from_logits=False)
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize(
+    "name", ["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]
+)
+def test_every_builtin_crossentropy_is_stable_at_extremes(name, from_logits):
+    report = check_loss({"name": name, "from_logits": from_logits})
+    assert "stable at extreme logits or probabilities" in report.passed
+
+
+def test_regression_losses_have_no_extremes_to_check():
+    report = check_loss("mse")
+    assert "stable at extreme logits or probabilities" in report.not_applicable

@@ -138,6 +138,44 @@ class _Inputs:
             return np.log(np.maximum(target, floor)).astype("float32")
         return (30.0 * (2.0 * hot - 1.0)).astype("float32") if self.from_logits else hot
 
+    def extremes(self) -> list[tuple[str, np.ndarray]]:
+        """Predictions at the edge of the input range, each with what it is.
+
+        Probabilities exactly 0 and 1 (at and away from the target); logits of
+        +-1e2 and +-1e4, confidently right and confidently wrong; and rows that
+        mix huge and small logits (the target's logit small, another +1e4, a third
+        -1e4). Nothing for regression.
+        """
+        if self.kind == "regression":
+            return []
+        hot = self._one_hot()
+        wrong = 1.0 - hot if self.kind == "binary" else np.roll(hot, 1, axis=-1)
+        if not self.from_logits:
+            return [
+                ("probabilities exactly 0 and 1, at the target", hot.astype("float32")),
+                ("probabilities exactly 0 and 1, confidently wrong", wrong.astype("float32")),
+            ]
+        out = []
+        for size in (1e2, 1e4):
+            out.append((f"logits of +-{size:g}, confidently right", size * (2 * hot - 1)))
+            out.append((f"logits of +-{size:g}, confidently wrong", size * (2 * wrong - 1)))
+        mixed = np.array(self.y_pred, dtype="float64", copy=True)
+        if self.kind == "binary":
+            mixed[::3] = 1e4
+            mixed[1::3] = -1e4
+        else:
+            mixed = np.where(wrong > 0, 1e4, mixed)
+            if self.num_classes > 2:
+                mixed = np.where(np.roll(hot, 2, axis=-1) > 0, -1e4, mixed)
+        out.append(("huge and small logits mixed in one row", mixed))
+        return [(what, values.astype("float32")) for what, values in out]
+
+    def _one_hot(self) -> np.ndarray:
+        """The targets as one-hot rows (binary targets as they are)."""
+        if self.kind == "sparse_categorical":
+            return np.eye(self.num_classes, dtype="float32")[self.y_true]
+        return np.asarray(self.y_true, dtype="float32")
+
     def confidently_wrong(self) -> np.ndarray:
         """A prediction sure of the wrong answer: probabilities exactly 0 at the target."""
         if self.kind == "regression":
@@ -195,7 +233,11 @@ def check_loss(
       either raise or give the per-example losses of matching shapes, never a
       ``(B, B)`` broadcast;
     * **gradient finite**: the gradient with respect to ``y_pred`` is finite
-      at the same inputs as above.
+      at the same inputs as above;
+    * **stable at extreme logits or probabilities**: finite losses ``>= 0``
+      and finite gradients at logits of ``+-1e2`` and ``+-1e4`` (confidently
+      right, confidently wrong, and huge and small logits in one row) or at
+      probabilities exactly 0 and 1; not applicable to regression.
 
     Args:
         fn: a ``keras.losses.Loss``, a function ``(y_true, y_pred) ->

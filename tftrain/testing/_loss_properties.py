@@ -24,6 +24,8 @@ class Draw(Protocol):
 
     def confidently_wrong(self) -> np.ndarray: ...
 
+    def extremes(self) -> list[tuple[str, np.ndarray]]: ...
+
 
 @dataclass
 class LossUnderTest:
@@ -88,7 +90,11 @@ def one_per_example(t: LossUnderTest) -> None:
 
 
 def finite_non_negative(t: LossUnderTest) -> None:
-    for what, y_true, y_pred in t.cases():
+    _finite_non_negative_at(t, t.cases())
+
+
+def _finite_non_negative_at(t: LossUnderTest, cases: Sequence[tuple[str, Any, Any]]) -> None:
+    for what, y_true, y_pred in cases:
         values = t.losses_of(y_true, y_pred, f" ({what})")
         bad = ~(np.isfinite(values) & (values >= 0))
         if bad.any():
@@ -229,7 +235,11 @@ def no_broadcasting(t: LossUnderTest) -> None:
 
 
 def gradient_finite(t: LossUnderTest) -> None:
-    for what, y_true, y_pred in t.cases():
+    _gradient_finite_at(t, t.cases())
+
+
+def _gradient_finite_at(t: LossUnderTest, cases: Sequence[tuple[str, Any, Any]]) -> None:
+    for what, y_true, y_pred in cases:
         x = tf.constant(y_pred)
         with tf.GradientTape() as tape:
             tape.watch(x)
@@ -246,6 +256,18 @@ def gradient_finite(t: LossUnderTest) -> None:
             )
 
 
+def stable_at_extremes(t: LossUnderTest) -> None:
+    """Finite losses >= 0 and finite gradients at logits up to +-1e4 (confidently right,
+    confidently wrong, and huge and small logits in one row) or at probabilities exactly
+    0 and 1: where a softmax or log written out by hand overflows."""
+    extremes = t.base.extremes()
+    if not extremes:
+        raise NotApplicable("regression targets: no logits or probabilities")
+    cases = [(what, t.base.y_true, y_pred) for what, y_pred in extremes]
+    _finite_non_negative_at(t, cases)
+    _gradient_finite_at(t, cases)
+
+
 #: Every property, by the name a report gives it, in the order they run.
 PROPERTIES: tuple[tuple[str, Callable[[LossUnderTest], None]], ...] = (
     ("one loss per example", one_per_example),
@@ -255,4 +277,5 @@ PROPERTIES: tuple[tuple[str, Callable[[LossUnderTest], None]], ...] = (
     ("reductions consistent", reductions),
     ("no silent (B,) vs (B, 1) broadcasting", no_broadcasting),
     ("gradient finite", gradient_finite),
+    ("stable at extreme logits or probabilities", stable_at_extremes),
 )
