@@ -9,7 +9,7 @@ Example:
     >>> check_positive("decay_steps", 0)
     Traceback (most recent call last):
     ...
-    ValueError: Argument `decay_steps` must be > 0. Received: decay_steps=0
+    tftrain._validation.ArgumentError: Argument `decay_steps` must be > 0. Received: decay_steps=0
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def check_in_range(
         >>> check_in_range("decay", 1.0, 0.0, 1.0, high_inclusive=False)
         Traceback (most recent call last):
         ...
-        ValueError: Argument `decay` must be in [0.0, 1.0). Received: decay=1.0
+        tftrain._validation.ArgumentError: Argument `decay` must be in [0.0, 1.0). ...
     """
     number = check_number(name, value)
     above = number >= low if low_inclusive else number > low
@@ -157,8 +157,8 @@ def check_one_of(name: str, value: Any, options: Iterable[Any]) -> Any:
         >>> check_one_of("reduction", "avg", ("sum", "none"))
         Traceback (most recent call last):
         ...
-        ValueError: Invalid value for argument `reduction`. Expected one of ['sum', 'none']. \
-Received: reduction='avg'
+        tftrain._validation.ArgumentError: Invalid value for argument `reduction`. \
+Expected one of ['sum', 'none']. Received: reduction='avg'
     """
     options = list(options)
     if not is_one_of(value, options):
