@@ -252,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Example:
         >>> main(["list", "models"])
         models:
+          cnn     A small convolutional network: conv-pool blocks, then dense layers.
           linear  A linear model: one dense layer, y = W x + b, then output_activation.
           mlp     A multi-layer perceptron: dense layers with an activation between them.
         0
