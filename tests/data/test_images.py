@@ -38,7 +38,7 @@ def test_digits_subset_split_and_flatten():
     np.testing.assert_array_equal(ds.x_train, again.x_train)
     other = data.digits(samples=200, validation_split=0.25, flatten=True, seed=4)
     assert not np.array_equal(ds.x_train, other.x_train)
-    assert 0.0 <= ds.x_train.min() and ds.x_train.max() <= 1.0
+    assert ds.x_train.min() >= 0.0 and ds.x_train.max() <= 1.0
 
 
 def test_digits_round_trips_through_its_spec():

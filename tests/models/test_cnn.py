@@ -16,6 +16,12 @@ def test_grey_images_with_or_without_a_channel_axis(input_shape):
     assert model(tf.zeros([3, *input_shape])).shape == (3, 10)
 
 
+def test_without_input_shape_it_builds_on_first_call_on_channels_last_images():
+    model = models.cnn(output_units=3, filters=[2])
+    assert not model.built
+    assert model(tf.zeros([2, 8, 8, 1])).shape == (2, 3)
+
+
 def test_layers_and_parameter_count():
     model = models.cnn(input_shape=[8, 8, 3], output_units=5, filters=[4, 6], dense_units=[7])
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
@@ -65,7 +71,7 @@ def test_a_parametric_activation_gets_its_own_layer_each_time():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"input_shape": None}, ValueError, r"`input_shape` must be \(height, width\)"),
+        ({"input_shape": [2, 8, 8, 1]}, ValueError, r"`input_shape` must be \(height, width\)"),
         ({"input_shape": [64]}, ValueError, r"`input_shape`.*Received: input_shape=\[64\]"),
         ({"filters": [4, 4, 4, 4]}, ValueError, r"`filters` has 4 blocks.*8x8"),
         ({"kernel_size": 0}, ValueError, r"`kernel_size` must be >= 1"),

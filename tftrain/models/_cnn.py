@@ -48,8 +48,9 @@ def cnn(
 
     Args:
         input_shape: ``(height, width)`` for grey images (a channel axis is
-            added) or ``(height, width, channels)``; required (recipes fill it
-            from the data).
+            added) or ``(height, width, channels)``; recipes fill it from the
+            data. ``None`` builds the model on its first call, on inputs
+            ``(n, height, width, channels)``.
         output_units: units of the output layer (classes); ``>= 1``.
         filters: filters of each conv-pool block, each ``>= 1``; the image
             must keep at least one pixel after the last pooling.
@@ -64,10 +65,10 @@ def cnn(
         dropout: dropout rate after each dense layer; in ``[0, 1)``.
 
     Returns:
-        A built ``keras.Sequential``.
+        A ``keras.Sequential``, built when ``input_shape`` is given.
 
     Raises:
-        ValueError: no or a bad ``input_shape``, a size ``< 1``, too many
+        ValueError: an ``input_shape`` of another rank, a size ``< 1``, too many
             blocks for the image, a rate outside ``[0, 1)``, an unknown
             activation or initializer.
         TypeError: a size that is not an integer.
@@ -78,7 +79,7 @@ def cnn(
         (None, 10) 650
     """
     shape = _shape("input_shape", input_shape)
-    if shape is None or len(shape) not in (2, 3):
+    if shape is not None and len(shape) not in (2, 3):
         raise ValueError(
             "Argument `input_shape` must be (height, width) or (height, width, channels). "
             f"Received: input_shape={input_shape!r}"
@@ -90,15 +91,14 @@ def cnn(
     dense = _shape("dense_units", list(dense_units)) or ()
     rate = check_in_range("dropout", dropout, 0.0, 1.0, high_inclusive=False)
     initializer = kernel_initializer_for(activation, kernel_initializer)
-    smallest = min(shape[:2]) // pool ** len(blocks)
-    if smallest < 1:
+    if shape is not None and min(shape[:2]) // pool ** len(blocks) < 1:
         raise ValueError(
             f"Argument `filters` has {len(blocks)} blocks, which pool a {shape[0]}x{shape[1]} "
             f"image (pool_size={pool}) below one pixel; use fewer blocks or a smaller pool_size. "
             f"Received: filters={list(filters)!r}"
         )
-    layers: list[keras.layers.Layer] = [keras.Input(shape)]
-    if len(shape) == 2:
+    layers: list[keras.layers.Layer] = [keras.Input(shape)] if shape is not None else []
+    if shape is not None and len(shape) == 2:
         layers.append(keras.layers.Reshape((*shape, 1)))
     for width in blocks:
         conv = keras.layers.Conv2D(width, kernel, padding="same", kernel_initializer=initializer)
