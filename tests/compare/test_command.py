@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,6 @@ from tftrain import cli
 
 pytest.importorskip("sklearn")
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = """
 metrics = ["accuracy"]
 [model]
@@ -41,30 +37,18 @@ COMBINATIONS = {"model.activation=relu": "relu", "model.activation=swish": "swis
 T_1 = math.tan(0.95 * math.pi / 2)
 
 
-def tftrain(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return subprocess.run(
-        [sys.executable, "-m", "tftrain", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
 def _final(folder: Path, key: str) -> float:
     return json.loads((folder / "history.json").read_text())[-1][key]
 
 
 @pytest.mark.slow
-def test_a_tiny_comparison_runs_resumes_and_reports_t_intervals(tmp_path):
+def test_a_tiny_comparison_runs_resumes_and_reports_t_intervals(tmp_path, capsys, monkeypatch):
     (tmp_path / "tiny.toml").write_text(TINY)
+    monkeypatch.chdir(tmp_path)
     command = ["compare", "tiny.toml", "--vary", "model.activation=relu,swish", "--seeds", "2"]
-    first = tftrain(*command, "--out", "cmp", cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
+    # Two worker processes train the four runs.
+    assert cli.main([*command, "--out", "cmp", "--jobs", "2"]) == 0
+    first = capsys.readouterr().out
     out = tmp_path / "cmp"
     folders = {
         (label, seed): out / label / f"seed-{seed}" for label in COMBINATIONS for seed in (0, 1)
@@ -76,7 +60,8 @@ def test_a_tiny_comparison_runs_resumes_and_reports_t_intervals(tmp_path):
     assert saved["model"]["activation"] == "swish" and saved["train"]["seed"] == 1
     for name in ("summary.csv", "paired.csv", "report.md", "curves.png", "final_metrics.png"):
         assert (out / name).stat().st_size > 0, name
-    assert "ema_val_accuracy" in first.stdout and "excludes 0" in first.stdout
+    assert first.count(": ran: ") == 4
+    assert "ema_val_accuracy" in first and "excludes 0" in first
 
     # The CSV against a hand computation from the run folders' own histories.
     with open(out / "summary.csv", newline="") as f:
@@ -101,17 +86,17 @@ def test_a_tiny_comparison_runs_resumes_and_reports_t_intervals(tmp_path):
         sum(differences) / 2, abs=1e-12
     )
 
-    # Resume: only the deleted run trains again, in a worker process (--jobs 2).
+    # Resume: only the deleted run trains again (here, in this process).
     deleted = folders[("model.activation=relu", 1)]
     kept = {k: (f / "history.json").read_text() for k, f in folders.items() if f != deleted}
     stamps = {k: (f / "history.json").stat().st_mtime_ns for k, f in folders.items()}
     for path in sorted(deleted.rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
     deleted.rmdir()
-    again = tftrain(*command, "--out", "cmp", "--jobs", "2", cwd=tmp_path)
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.count(": skipped: finished before") == 3
-    assert "model.activation=relu, seed 1: ran:" in again.stdout
+    assert cli.main([*command, "--out", "cmp"]) == 0
+    again = capsys.readouterr().out
+    assert again.count(": skipped: finished before") == 3
+    assert "model.activation=relu, seed 1: ran:" in again
     assert (deleted / "epoch_seconds.json").is_file()
     for key, text in kept.items():
         assert (folders[key] / "history.json").read_text() == text

@@ -146,10 +146,10 @@ class ComparisonReport:
             "| combination | metric | difference | interval | excludes 0 |",
             "|---|---|---|---|---|",
         ]
-        for row in self.paired():
-            d = row.difference
+        for pair in self.paired():
+            d = pair.difference
             lines.append(
-                f"| `{row.combination}` | {row.metric} | {d.mean:+.4g} | "
+                f"| `{pair.combination}` | {pair.metric} | {d.mean:+.4g} | "
                 f"[{d.low:+.4g}, {d.high:+.4g}] | {'yes' if d.excludes_zero else 'no'} |"
             )
         return "\n".join(lines) + "\n"
@@ -207,6 +207,15 @@ def collect(
 
     Raises:
         ValueError: a chosen metric that no run logged (naming the logged ones).
+
+    Example:
+        >>> import tempfile
+        >>> from tftrain.compare import Variation
+        >>> plan = Comparison(None, Path(tempfile.mkdtemp()),
+        ...                   [Variation.parse("model.activation=relu,swish")], seeds=[0, 1])
+        >>> report = collect(plan)  # nothing has run yet: no finished runs to report
+        >>> print(report.combinations, len(report.runs))
+        ['model.activation=relu', 'model.activation=swish'] 0
     """
     runs = []
     for trial in comparison.trials():

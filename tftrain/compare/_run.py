@@ -28,8 +28,8 @@ class TrialOutcome:
     message: str = ""
 
 
-def load_recipe(recipe: str | None, overrides: list[str]) -> Any:
-    """The recipe file (or the default recipe for ``None``) with ``overrides``."""
+def load_recipe(recipe: str | Mapping[str, Any] | None, overrides: list[str]) -> Any:
+    """The recipe (a file or a dict; the default recipe for ``None``) with ``overrides``."""
     from tftrain import config
 
     if recipe is None:
@@ -75,14 +75,32 @@ def _epoch_timer() -> Any:
     return EpochTimer()
 
 
-def run_trial(recipe: str | None, overrides: list[str], folder: Path, plots: bool = False) -> str:
+def run_trial(
+    recipe: str | Mapping[str, Any] | None, overrides: list[str], folder: Path, plots: bool = False
+) -> str:
     """Trains one trial into ``folder`` (resuming a run left there) and marks it finished.
+
+    Args:
+        recipe: a recipe file or dict, or ``None`` for the default recipe.
+        overrides: ``KEY=VALUE`` overrides (the trial's combination and seed).
+        folder: the run folder.
+        plots: write the run folder's own PNG plots too.
 
     Returns:
         A one-line summary: the final validation metrics and the time per epoch.
 
     Raises:
         FloatingPointError: the loss became non-finite (the run stops, unmarked).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> recipe = {"model": "linear", "data": {"name": "sales", "samples": 64},
+        ...           "loss": "mse", "train": {"epochs": 2}}
+        >>> line = run_trial(recipe, [], folder / "run")
+        >>> print(finished_epochs(folder / "run"), "s/epoch" in line)
+        2 True
     """
     import keras
 
@@ -117,7 +135,9 @@ def _start_worker(threads: int) -> None:
     tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
-def _attempt(recipe: str | None, overrides: list[str], folder: Path, plots: bool) -> tuple:
+def _attempt(
+    recipe: str | Mapping[str, Any] | None, overrides: list[str], folder: Path, plots: bool
+) -> tuple:
     try:
         return "ran", run_trial(recipe, overrides, folder, plots)
     except FloatingPointError as error:  # a diverged run: the others still run
@@ -131,7 +151,7 @@ def run_comparison(
     plots: bool = False,
     log: Callable[[str], None] = print,
 ) -> list[TrialOutcome]:
-    """Runs every trial that has not finished, ``jobs`` at a time; returns every trial's outcome.
+    r"""Runs every trial that has not finished, ``jobs`` at a time; returns every trial's outcome.
 
     Every combination's recipe is checked first, so a bad ``--vary`` value
     stops the comparison before any training. A trial whose run folder holds a
@@ -153,6 +173,20 @@ def run_comparison(
     Raises:
         RecipeError: a combination's recipe is invalid.
         ValueError: ``jobs < 1``.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from tftrain.compare import Comparison, Variation
+        >>> recipe = Path(tempfile.mkdtemp()) / "sales.toml"
+        >>> _ = recipe.write_text('loss = "mse"\n[model]\nname = "linear"\n'
+        ...     '[data]\nname = "sales"\nsamples = 64\n[train]\nepochs = 1\n')
+        >>> plan = Comparison(str(recipe), recipe.parent / "cmp",
+        ...                   [Variation.parse("train.batch_size=16,32")], seeds=[0])
+        >>> print([o.status for o in run_comparison(plan, log=lambda line: None)])
+        ['ran', 'ran']
+        >>> print([o.status for o in run_comparison(plan, log=lambda line: None)])
+        ['skipped', 'skipped']
     """
     from tftrain._validation import check_integer
 
