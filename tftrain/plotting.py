@@ -328,7 +328,7 @@ def plot_comparison(report: Any, out_dir: str | Path) -> list[Path]:
             spread = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else [0.0]
             ax.scatter(x + np.asarray(spread) + 0.25, values, color=color, s=10, alpha=0.6)
         ax.set_xticks(positions, report.combinations, rotation=20, ha="right", fontsize="small")
-        ax.set(ylabel=metric, title=f"{metric} (mean, {percent} CI; dots: seeds)")
+        ax.set(ylabel=metric, title=f"{metric} (mean, {percent} CI)")
         ax.grid(alpha=0.3, axis="y")
     written.append(_save(figure, out / "final_metrics.png"))
     return written
