@@ -26,7 +26,13 @@ from tftrain.compare._report import (
     SummaryRow,
     collect,
 )
-from tftrain.compare._run import TIMING_FILE, TrialOutcome, run_comparison, run_trial
+from tftrain.compare._run import (
+    TIMING_FILE,
+    EpochTimer,
+    TrialOutcome,
+    run_comparison,
+    run_trial,
+)
 from tftrain.compare._stats import Interval, mean_interval, t_quantile
 
 __all__ = [
@@ -34,6 +40,7 @@ __all__ = [
     "TIMING_FILE",
     "Comparison",
     "ComparisonReport",
+    "EpochTimer",
     "Interval",
     "PairedRow",
     "RunRecord",

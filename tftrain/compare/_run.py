@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tftrain import training
 from tftrain.compare._plan import Comparison, Trial
 
 #: Written into a run folder when its run has finished: the seconds of each
@@ -56,23 +57,25 @@ def seconds_per_epoch(epoch_seconds: list[float]) -> float:
     return float(statistics.median(later))
 
 
-def _epoch_timer() -> Any:
-    from tftrain import training
+class EpochTimer(training.Callback):
+    """A ``fit`` callback that keeps the wall-clock seconds of each epoch, validation included.
 
-    class EpochTimer(training.Callback):
-        """Wall-clock seconds of each epoch, validation included."""
+    Example:
+        >>> timer = EpochTimer()
+        >>> timer.on_epoch_begin(0); timer.on_epoch_end(0, {})
+        >>> print(len(timer.seconds), timer.seconds[0] >= 0.0)
+        1 True
+    """
 
-        def __init__(self) -> None:
-            self.seconds: list[float] = []
-            self._start = 0.0
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self._start = 0.0
 
-        def on_epoch_begin(self, epoch: int) -> None:
-            self._start = time.perf_counter()
+    def on_epoch_begin(self, epoch: int) -> None:
+        self._start = time.perf_counter()
 
-        def on_epoch_end(self, epoch: int, logs: Mapping[str, float]) -> None:
-            self.seconds.append(time.perf_counter() - self._start)
-
-    return EpochTimer()
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, float]) -> None:
+        self.seconds.append(time.perf_counter() - self._start)
 
 
 def run_trial(
@@ -107,7 +110,7 @@ def run_trial(
     from tftrain import config
 
     keras.backend.clear_session()
-    timer = _epoch_timer()
+    timer = EpochTimer()
     result = config.run(
         load_recipe(recipe, overrides),
         out=folder,

@@ -212,22 +212,7 @@ def fashion_mnist(
     scaled to :math:`x / 255 \in [0, 1]` (Xiao et al., 2017). The first call
     downloads them into Keras's cache; later calls read the cache offline.
 
-    Args:
-        samples: keep this many training images (a seeded random subset), or
-            ``None`` for all; ``>= 2``.
-        validation_samples: the same for the test images.
-        flatten: give each image as 784 features instead of ``(28, 28)``.
-        standardize: scale inputs to zero mean and unit variance (training
-            statistics, per pixel).
-        seed: the seed of the subsets; an integer ``>= 0``.
-
-    Returns:
-        A classification :class:`Dataset`: float32 inputs ``(n, 28, 28)`` (or
-        ``(n, 784)``) in ``[0, 1]``, int32 labels in ``[0, 10)``.
-
-    Raises:
-        OSError: the download failed (offline); the message names ``digits``.
-        ValueError: an argument out of range.
+    Args, returns and errors: as :func:`mnist`.
 
     Example:
         >>> from tftrain import data  # a call downloads on first use, so none here
