@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tftrain import training
+from tftrain._validation import check_integer
 from tftrain.compare._plan import Comparison, Trial
 
 #: Written into a run folder when its run has finished: the seconds of each
@@ -191,8 +192,6 @@ def run_comparison(
         >>> print([o.status for o in run_comparison(plan, log=lambda line: None)])
         ['skipped', 'skipped']
     """
-    from tftrain._validation import check_integer
-
     workers = check_integer("jobs", jobs, minimum=1)
     trials = comparison.trials()
     planned: dict[str, int] = {}
