@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 from tftrain import (
     activations,
+    compare,
     config,
     data,
     ema,
@@ -29,6 +30,7 @@ from tftrain import (
 __all__ = [
     "__version__",
     "activations",
+    "compare",
     "config",
     "data",
     "ema",
