@@ -1,16 +1,17 @@
 """Forward + backward speed of tftrain's activations against their TF / Keras peers.
 
-For every activation: one ``tf.function`` step computing ``y = f(x)`` and
-``dL/dx`` for ``L = sum(y * dy)`` on 4 M float32 elements, with and without
-``jit_compile``, ours and the peer interleaved in every repeat (< 1 means ours
-is faster). Leaky ReLU, swish and mish are also
+For every activation: one step computing ``y = f(x)`` and ``dL/dx`` for
+``L = sum(y * dy)`` on 4 M float32 elements, in three modes: eagerly, as a
+``tf.function`` (graph) and with ``jit_compile`` (xla), ours and the peer
+interleaved in every repeat (< 1 means ours is faster). Leaky ReLU, swish and mish are also
 timed against their alternative formulations, and ``square`` (custom gradient)
 against the old ``py_func`` / NumPy recipe on 1 M elements. Ratios are medians
 of per-round ratios (ours and the peer timed back to back), which cancels most
 of the load drift of a shared machine; ratios within about 0.05 of 1 are noise.
 
 Run: ``PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=2 python benchmarks/activations.py [--repeats 15]``
-(``--only swish mish`` times just those two and their formulations).
+(``--only swish mish`` times just those two and their formulations;
+``--modes eager`` just one mode).
 Targets: each built-in within 1.05x of its peer or of the fastest formulation;
 the custom-gradient ``square`` at least 100x faster than the ``py_func`` recipe.
 """
@@ -119,17 +120,25 @@ MISH_FORMS: dict[str, Callable] = {
 }
 
 
-def step(fn: Callable, jit: bool) -> Callable:
-    """A compiled forward + backward step returning the output and the input gradient."""
+MODES = ("eager", "graph", "xla")
 
-    @tf.function(jit_compile=jit, reduce_retracing=True)
+
+def step(fn: Callable, mode: str) -> Callable:
+    """A forward + backward step returning the output and the input gradient.
+
+    ``mode``: ``"eager"`` runs op by op, ``"graph"`` as a ``tf.function``,
+    ``"xla"`` compiled with ``jit_compile``.
+    """
+
     def run(x, dy):
         with tf.GradientTape() as tape:
             tape.watch(x)
             y = fn(x)
         return y, tape.gradient(y, x, output_gradients=dy)
 
-    return run
+    if mode == "eager":
+        return run
+    return tf.function(run, jit_compile=mode == "xla", reduce_retracing=True)
 
 
 def time_interleaved(
@@ -198,7 +207,9 @@ def main() -> None:
     parser.add_argument(
         "--only", nargs="+", choices=sorted(PAIRS), help="time only these activations"
     )
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=MODES)
     args = parser.parse_args()
+    modes = [m for m in MODES if m in args.modes]
     only = set(args.only or PAIRS)
     x = tf.random.stateless_normal([N], seed=(1, 2)) * 3
     dy = tf.random.stateless_normal([N], seed=(3, 4))
@@ -208,59 +219,58 @@ def main() -> None:
     for name, (ours, peer) in PAIRS.items():
         if name not in only:
             continue
-        for jit in (False, True):
+        for mode in modes:
             t, raw = time_interleaved(
-                {"ours": step(ours, jit), "peer": step(peer, jit)}, (x, dy), args.repeats
+                {"ours": step(ours, mode), "peer": step(peer, mode)}, (x, dy), args.repeats
             )
             ratio = paired_ratio(raw, "ours", "peer")
             worst = max(worst, ratio)
-            mode = "xla" if jit else "graph"
             print(
                 f"{name:<12} {mode:<6} {t['ours'] * 1e3:8.2f} {t['peer'] * 1e3:8.2f} {ratio:6.2f}"
             )
     print(f"worst ratio against the peer: {worst:.2f}")
-    for jit in (False, True):  # an A/A control: the same op against itself
+    for mode in modes:  # an A/A control: the same op against itself
         _, raw = time_interleaved(
-            {"a": step(tf.nn.relu, jit), "b": step(tf.nn.relu, jit)}, (x, dy), args.repeats
+            {"a": step(tf.nn.relu, mode), "b": step(tf.nn.relu, mode)}, (x, dy), args.repeats
         )
         spread = max(paired_ratio(raw, "a", "b"), paired_ratio(raw, "b", "a"))
-        print(f"noise floor ({'xla' if jit else 'graph'}): tf.nn.relu vs itself {spread:.2f}")
+        print(f"noise floor ({mode}): tf.nn.relu vs itself {spread:.2f}")
 
     if "leaky_relu" in only:
         print("\nleaky_relu formulations (alpha=0.2); ratio = time / fastest")
-        for jit in (False, True):
-            steps = {"tftrain": step(A.leaky_relu, jit)}
-            steps.update({k: step(f, jit) for k, f in LEAKY_FORMS.items()})
+        for mode in modes:
+            steps = {"tftrain": step(A.leaky_relu, mode)}
+            steps.update({k: step(f, mode) for k, f in LEAKY_FORMS.items()})
             t, raw = time_interleaved(steps, (x, dy), args.repeats)
             fastest = min(t, key=t.get)
             cells = ", ".join(
                 f"{k} {v * 1e3:.2f}ms {paired_ratio(raw, k, fastest):.2f}x" for k, v in t.items()
             )
-            print(f"  {'xla' if jit else 'graph'}: {cells}")
+            print(f"  {mode}: {cells}")
 
     for name, forms in (("swish", SWISH_FORMS), ("mish", MISH_FORMS)):
         if name not in only:
             continue
         print(f"\n{name} formulations; ratio = time / tftrain.{name}")
-        for jit in (False, True):
-            steps = {"tftrain": step(getattr(A, name), jit)}
-            steps.update({k: step(f, jit) for k, f in forms.items()})
+        for mode in modes:
+            steps = {"tftrain": step(getattr(A, name), mode)}
+            steps.update({k: step(f, mode) for k, f in forms.items()})
             t, raw = time_interleaved(steps, (x, dy), args.repeats)
             cells = ", ".join(
                 f"{k} {v * 1e3:.2f}ms {paired_ratio(raw, k, 'tftrain'):.2f}x" for k, v in t.items()
             )
-            print(f"  {'xla' if jit else 'graph'}: {cells}")
+            print(f"  {mode}: {cells}")
 
     if "square" not in only:
         return
     print(f"\nsquare on {N_SQUARE:,} float32: custom gradient vs the py_func recipe (graph)")
     xs, dys = x[:N_SQUARE], dy[:N_SQUARE]
     steps = {
-        "tftrain.square": step(A.square, False),
-        "autodiff x*x": step(lambda v: v * v, False),
-        "numpy_function": step(pyfunc_square_recipe("numpy_function"), False),
-        "py_function": step(pyfunc_square_recipe("py_function"), False),
-        "vectorize recipe": step(pyfunc_square_recipe("vectorize"), False),
+        "tftrain.square": step(A.square, "graph"),
+        "autodiff x*x": step(lambda v: v * v, "graph"),
+        "numpy_function": step(pyfunc_square_recipe("numpy_function"), "graph"),
+        "py_function": step(pyfunc_square_recipe("py_function"), "graph"),
+        "vectorize recipe": step(pyfunc_square_recipe("vectorize"), "graph"),
     }
     t, raw = time_interleaved(steps, (xs, dys), max(3, args.repeats // 3))
     for k, v in t.items():

@@ -1,8 +1,9 @@
 """Suite-wide setup: two logical CPUs, hypothesis profiles, seeds, execution modes.
 
 Hypothesis profile by the ``TFTRAIN_HYPOTHESIS_PROFILE`` environment variable:
-``ci`` (derandomized, bounded, the default when ``CI`` is set) or ``dev`` (more
-examples, the default otherwise).
+``ci`` (derandomized, bounded, the default when ``CI`` is set), ``dev`` (random,
+more examples, the default otherwise) or ``thorough`` (random, ten times ``dev``'s
+examples, opt-in). Tests that cap their own examples (whole trainings) keep the cap.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ settings.register_profile(
     "dev",
     deadline=None,
     max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough",
+    deadline=None,
+    max_examples=1000,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(

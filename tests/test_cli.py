@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 import tomllib
 
 from tftrain import cli, config
+from tftrain._native_logs import is_native_log_line
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Overrides that make the default recipe train in a few seconds.
@@ -19,10 +21,11 @@ TINY = ["--set", "data.samples_per_class=30", "--set", "model.hidden_units=[8]"]
 
 
 def tftrain(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Runs ``python -m tftrain ARGS`` in a fresh interpreter."""
+    """Runs ``python -m tftrain ARGS`` in a fresh interpreter, as a user would (no
+    ``TF_CPP_MIN_LOG_LEVEL``, so the command's own filter of TensorFlow's lines is on)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
     return subprocess.run(
         [sys.executable, "-m", "tftrain", *args],
         cwd=cwd,
@@ -34,14 +37,20 @@ def tftrain(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def errors(result: subprocess.CompletedProcess) -> list[str]:
-    """The ``tftrain: error:`` lines of stderr (TensorFlow's own start-up lines ignored)."""
+    """The ``tftrain: error:`` lines of stderr."""
     return [line for line in result.stderr.splitlines() if line.startswith("tftrain: error:")]
+
+
+def native_lines(result: subprocess.CompletedProcess) -> list[str]:
+    """TensorFlow's native log lines in stderr."""
+    return [line for line in result.stderr.splitlines() if is_native_log_line(line)]
 
 
 @pytest.mark.slow
 def test_train_writes_a_run_folder_and_resumes_it(tmp_path, capsys, monkeypatch):
     first = tftrain("train", "--out", "run", "--set", "train.epochs=2", *TINY, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
+    assert native_lines(first) == []  # start-up and XLA lines kept off the terminal
     run = tmp_path / "run"
     for name in (
         "recipe.toml",
@@ -84,17 +93,21 @@ def test_bad_recipe_gives_one_line_per_problem_and_exit_2(tmp_path):
     )
     result = tftrain("check", "bad.toml", "--set", "train.epoch=3", cwd=tmp_path)
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert errors(result) == [
-        "tftrain: error: bad.toml: schedule.decay_rat: unknown key; did you mean decay_rate? "
-        "Accepted by schedule 'exponential_decay': initial_learning_rate, decay_steps, "
-        "decay_rate, staircase, transition_begin, end_value.",
-        "tftrain: error: bad.toml: schedule.decay_steps: Argument `decay_steps` must be > 0. "
-        "Received: decay_steps=0",
-        "tftrain: error: bad.toml: train.epoch: unknown key; did you mean epochs? Accepted: "
-        + ", ".join(config._recipe._train_parameters())
-        + ".",
-    ]
+    # Nothing else: TensorFlow's start-up lines are kept off stderr by default.
+    assert (
+        result.stderr.splitlines()
+        == errors(result)
+        == [
+            "tftrain: error: bad.toml: schedule.decay_rat: unknown key; did you mean decay_rate? "
+            "Accepted by schedule 'exponential_decay': initial_learning_rate, decay_steps, "
+            "decay_rate, staircase, transition_begin, end_value.",
+            "tftrain: error: bad.toml: schedule.decay_steps: Argument `decay_steps` must be > 0. "
+            "Received: decay_steps=0",
+            "tftrain: error: bad.toml: train.epoch: unknown key; did you mean epochs? Accepted: "
+            + ", ".join(config._recipe._train_parameters())
+            + ".",
+        ]
+    )
 
 
 def test_missing_recipe_file_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
@@ -133,12 +146,12 @@ def test_bad_override_is_reported_without_traceback(capsys):
 
 @pytest.mark.parametrize("family", list(cli.FAMILIES))
 def test_list_prints_every_registered_name_with_a_description(family, capsys):
-    from tftrain._registry import _FAMILIES
+    from tftrain.families import family as registry_of
 
     assert cli.main(["list", family]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"{family}:"
-    registry = _FAMILIES[cli.FAMILIES[family]]
+    registry = registry_of(cli.FAMILIES[family])
     assert len(lines) == 1 + len(registry.names())
     for name, line in zip(registry.names(), lines[1:], strict=True):
         assert line.split()[0] == name
@@ -204,3 +217,53 @@ def test_version_prints_the_package_version(capsys):
         cli.main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"tftrain {tftrain.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "environment", "hidden"),
+    [
+        (["list", "models"], {}, True),
+        (["--verbose", "list", "models"], {}, False),
+        (["list", "models"], {"TF_CPP_MIN_LOG_LEVEL": "0"}, False),
+    ],
+)
+def test_native_lines_are_hidden_unless_verbose_or_the_user_sets_the_log_level(
+    args, environment, hidden, monkeypatch, capsys
+):
+    # The filter itself is tested in tests/test_native_logs.py; here, when it is used.
+    entered = []
+
+    @contextlib.contextmanager
+    def recording():
+        entered.append(True)
+        yield
+
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(cli, "native_logs_hidden", recording)
+    assert cli.main(args) == 0
+    assert entered == ([True] if hidden else [])
+    assert capsys.readouterr().out.startswith("models:\n")
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_answer_without_importing_tensorflow(flag):
+    program = (
+        "import sys\n"
+        "from tftrain.cli import main\n"
+        "try:\n"
+        f"    main([{flag!r}])\n"
+        "except SystemExit as exit_:\n"
+        "    assert exit_.code == 0, exit_.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-1] == "[]"
+    assert ("usage: tftrain" if flag == "--help" else "tftrain ") in result.stdout

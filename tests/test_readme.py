@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tftrain._registry import _FAMILIES
+from tftrain.families import families
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -23,9 +23,9 @@ def python_blocks() -> list[str]:
 @pytest.fixture
 def registries_restored():
     """Unregisters what the README's examples register, so later tests see the built-ins."""
-    before = {family: set(registry.names()) for family, registry in _FAMILIES.items()}
+    before = {family: set(registry.names()) for family, registry in families().items()}
     yield
-    for family, registry in _FAMILIES.items():
+    for family, registry in families().items():
         for name in set(registry.names()) - before.get(family, set()):
             registry.unregister(name)
 
@@ -41,6 +41,7 @@ def test_the_python_examples_run_in_order(capsys, registries_restored):
     assert "'ema_val_accuracy'" in out and "'val_loss'" in out
     assert "{'name': 'halving', 'initial_learning_rate': 1.0, 'period': 10}" in out
     assert "True" in out  # check_gradient of the custom square
+    assert "exported gradient (1, 3)" in out
 
 
 def test_the_two_commands_are_the_ones_ci_and_the_console_script_use():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import pytest
 
-from tftrain._registry import BoundFunction, Registry
+from tftrain.families import ArgumentError, BoundFunction, Fact, Registry
 
 
 @pytest.fixture
@@ -178,3 +178,79 @@ def test_keyword_walk_reaches_base_classes_of_keras_optimizers():
     registry.check_arguments("sgd_test", {"learning_rate": 0.1, "weight_decay": 0.01})
     with pytest.raises(TypeError, match="Unknown argument 'learning_rat'"):
         registry.check_arguments("sgd_test", {"learning_rat": 0.1})
+
+
+# ----------------------------------------------------------------------- declared facts
+def test_a_fact_the_family_does_not_accept_is_refused_naming_the_accepted_ones():
+    colors = Registry("color", keras_serializable=False, facts=(Fact("warmth", ("warm", "cool")),))
+    with pytest.raises(
+        TypeError,
+        match=r"Unknown fact 'warmt' for a color\. Did you mean 'warmth'\? "
+        r"Accepted: arguments, check, example, warmth\.",
+    ):
+        colors.register("red", warmt="warm")
+    assert "red" not in colors
+
+
+def test_a_fact_value_outside_its_choices_is_refused():
+    colors = Registry("color", keras_serializable=False, facts=(Fact("warmth", ("warm", "cool")),))
+    with pytest.raises(
+        ValueError, match=r"fact `warmth`.*\['warm', 'cool'\]. Received: warmth='hot'"
+    ):
+        colors.register("red", warmth="hot")
+    with pytest.raises(TypeError, match="fact `check` must be callable"):
+        colors.register("red", check=3)
+
+
+def test_a_declared_example_the_component_does_not_take_is_refused(shapes):
+    with pytest.raises(ValueError, match=r"declared example of the shape 'circle'.*'radius'"):
+        shapes.register("circle", example={"radius": 1.0})(Square)
+    assert "circle" not in shapes
+
+
+def test_declared_facts_are_read_back_by_name_and_by_object(shapes):
+    shapes.register("triangle", example={"side": 2.0})(Triangle)
+    assert shapes.fact("triangle", "example") == {"side": 2.0}
+    assert shapes.fact_of(Triangle(1.0), "example") == {"side": 2.0}
+    assert shapes.fact("square", "example") is None
+    assert shapes.fact_of(object(), "example", "none") == "none"
+    with pytest.raises(ValueError, match="no fact 'kind'"):
+        shapes.fact("square", "kind")
+
+
+def test_a_declared_check_runs_before_a_function_is_bound(shapes):
+    def check(factor=1.0):
+        if factor == 0:
+            raise ArgumentError("factor", "Argument `factor` must not be 0. Received: factor=0")
+
+    shapes.register("checked_identity", check=check)(scaled_identity)
+    assert shapes.get({"name": "checked_identity", "factor": 2.0})(3.0) == 6.0
+    with pytest.raises(ValueError, match="must not be 0"):
+        shapes.get({"name": "checked_identity", "factor": 0})
+
+
+def test_problems_lists_each_key_with_its_reason(shapes):
+    def check(factor=1.0):
+        raise ArgumentError("factor", "Argument `factor` is refused.")
+
+    shapes.register("refusing_identity", check=check)(scaled_identity)
+    found = shapes.problems("square", {"sid": 1.0, "colour": "blue"})
+    assert [(p.key, p.reason, p.closest) for p in found] == [
+        ("sid", "unknown", "side"),
+        ("colour", "unknown", "color"),
+        ("side", "missing", None),
+    ]
+    assert [(p.key, p.reason) for p in shapes.problems("refusing_identity", {"factor": 2})] == [
+        ("factor", "invalid")
+    ]
+    assert shapes.problems("square", {"side": 1.0}) == []
+
+
+class Triangle(Shape):
+    """A triangle with a side."""
+
+    def __init__(self, side: float):
+        self.side = side
+
+    def get_config(self):
+        return {"side": self.side}

@@ -4,6 +4,10 @@ Learning-rate schedules, exponential-moving-average shadow weights, losses and
 activations, each usable alone in a hand-written ``tf.GradientTape`` loop, plus
 a small fast training loop and recipes that build every piece by name.
 
+``import tftrain`` itself is light (so ``tftrain --version`` answers without
+TensorFlow); the first use of a family, ``tftrain.schedules`` or any other,
+imports all of them, so every registered name is known wherever one is used.
+
 Example:
     >>> import tftrain
     >>> schedule = tftrain.schedules.get({"name": "exponential_decay",
@@ -12,20 +16,27 @@ Example:
     0.050
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from tftrain import (
-    activations,
-    compare,
-    config,
-    data,
-    ema,
-    losses,
-    models,
-    optimizers,
-    schedules,
-    training,
-)
+if TYPE_CHECKING:
+    from tftrain import (
+        activations,
+        compare,
+        config,
+        data,
+        ema,
+        families,
+        losses,
+        models,
+        optimizers,
+        schedules,
+        training,
+    )
 
 __all__ = [
     "__version__",
@@ -34,9 +45,29 @@ __all__ = [
     "config",
     "data",
     "ema",
+    "families",
     "losses",
     "models",
     "optimizers",
     "schedules",
     "training",
 ]
+
+_SUBPACKAGES = tuple(name for name in __all__ if name != "__version__")
+
+
+def _import_subpackages() -> None:
+    """Imports every subpackage, so every family has registered its components."""
+    for name in _SUBPACKAGES:
+        importlib.import_module(f"{__name__}.{name}")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        _import_subpackages()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBPACKAGES})

@@ -31,6 +31,25 @@ Example:
     Traceback (most recent call last):
     ...
     ValueError: Unknown shape 'sqare'. Did you mean 'square'? Known: square (alias: quad).
+
+Facts about a component are declared with it, as keywords of ``register``,
+and read back with :meth:`Registry.fact`; whatever needs a fact (the training
+loop, the recipes, ``tftrain.testing``, the test suites) asks the registry, so
+a user's component gets exactly what a built-in gets. Every family accepts
+the facts in :data:`COMMON_FACTS`; a family adds its own (a loss's ``kind``,
+an activation's ``initializer``), and a fact it does not accept is refused:
+
+    >>> colors = Registry("color", facts=(Fact("warmth", ("warm", "cool")),))
+    >>> @colors.register("red", warmth="warm", example={})
+    ... def red():
+    ...     return "red"
+    >>> colors.fact("red", "warmth")
+    'warm'
+    >>> colors.register("blue", warmt="cool")
+    Traceback (most recent call last):
+    ...
+    TypeError: Unknown fact 'warmt' for a color. Did you mean 'warmth'? Accepted: arguments, \
+check, example, warmth.
 """
 
 from __future__ import annotations
@@ -38,12 +57,101 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+
+from tftrain._validation import argument_of
 
 T = TypeVar("T")
 
 _FAMILIES: dict[str, Registry[Any]] = {}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A fact that a family lets its components declare at registration.
+
+    Args:
+        name: the keyword of ``register`` that declares it.
+        choices: the values it may take, or ``None`` for any value that
+            ``validate`` accepts.
+        validate: optional ``validate(value)`` that raises ``TypeError`` or
+            ``ValueError`` for a value the fact cannot take.
+        description: one line for documentation.
+    """
+
+    name: str
+    choices: tuple[Any, ...] | None = None
+    validate: Callable[[Any], None] | None = None
+    description: str = ""
+
+    def check(self, value: Any) -> None:
+        """Raises ``ValueError`` or ``TypeError`` for a value this fact cannot take."""
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(
+                f"Invalid value for the fact `{self.name}`. Expected one of "
+                f"{list(self.choices)}. Received: {self.name}={value!r}"
+            )
+        if self.validate is not None:
+            self.validate(value)
+
+
+def _keyword_dict(value: Any) -> None:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise TypeError(
+            f"The fact `example` must be a dict of keyword arguments. Received: example={value!r}"
+        )
+
+
+def _callable(name: str) -> Callable[[Any], None]:
+    def validate(value: Any) -> None:
+        if not callable(value):
+            raise TypeError(f"The fact `{name}` must be callable. Received: {name}={value!r}")
+
+    return validate
+
+
+#: The facts every family accepts.
+COMMON_FACTS: tuple[Fact, ...] = (
+    Fact(
+        "example",
+        validate=_keyword_dict,
+        description="one concrete dict of valid keyword arguments ({} when all have defaults)",
+    ),
+    Fact(
+        "arguments",
+        validate=_callable("arguments"),
+        description="arguments(st): given hypothesis.strategies, a strategy of valid "
+        "keyword-argument dicts; called only by tftrain.testing",
+    ),
+    Fact(
+        "check",
+        validate=_callable("check"),
+        description="check(**kwargs): raises for bad values; run once before a function "
+        "component is bound (a class checks in its constructor)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the arguments of a spec.
+
+    Attributes:
+        key: the argument it concerns, or ``None`` for the spec as a whole.
+        message: what is wrong, in the Keras pattern.
+        error: the exception type that :meth:`Registry.check_arguments` raises.
+        reason: ``"unknown"`` (a keyword the component does not take),
+            ``"missing"`` (a required keyword not given) or ``"invalid"`` (a
+            value the component's declared ``check`` refuses).
+        closest: for an unknown keyword, the closest accepted one, if any.
+    """
+
+    key: str | None
+    message: str
+    error: type[Exception] = ValueError
+    reason: str = "invalid"
+    closest: str | None = None
 
 
 def _key(name: str) -> str:
@@ -59,12 +167,13 @@ def summary(obj: Any) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """One registered component: its canonical name, the object and its aliases."""
+    """One registered component: its name, the object, its aliases and its declared facts."""
 
     name: str
     obj: Any
     aliases: tuple[str, ...]
     description: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _parameters(target: Any) -> tuple[list[inspect.Parameter], bool]:
@@ -128,10 +237,7 @@ class BoundFunction:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Any:
         config = dict(config)
-        family = config.pop("family")
-        if family not in _FAMILIES:
-            raise ValueError(f"Unknown component family {family!r}. Known: {sorted(_FAMILIES)}.")
-        return _FAMILIES[family].get(config)
+        return Registry.of(config.pop("family")).get(config)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, BoundFunction) and self.get_config() == other.get_config()
@@ -160,6 +266,8 @@ class Registry(Generic[T]):
         builder: optional ``builder(entry, kwargs)`` that builds a component
             from a dict spec instead of the default (call a class, bind a
             function); families whose components are factories use it.
+        facts: the facts this family's components may declare at
+            registration, besides :data:`COMMON_FACTS`.
     """
 
     def __init__(
@@ -170,6 +278,7 @@ class Registry(Generic[T]):
         accept_callables: bool = True,
         keras_serializable: bool = True,
         builder: Callable[[Entry, dict[str, Any]], Any] | None = None,
+        facts: Iterable[Fact] = (),
     ):
         self.family = family
         self._a = "an" if family[:1].lower() in "aeiou" else "a"  # for "an activation"
@@ -179,7 +288,20 @@ class Registry(Generic[T]):
         self.builder = builder
         self._entries: dict[str, Entry] = {}
         self._keys: dict[str, str] = {}
+        self.facts: dict[str, Fact] = {f.name: f for f in (*COMMON_FACTS, *facts)}
         _FAMILIES[family] = self
+
+    @staticmethod
+    def of(family: str) -> Registry[Any]:
+        """The registry created for ``family`` (its package must be imported first;
+        ``tftrain.families.family`` does both).
+
+        Raises:
+            ValueError: no registry of that family exists.
+        """
+        if family not in _FAMILIES:
+            raise ValueError(f"Unknown component family {family!r}. Known: {sorted(_FAMILIES)}.")
+        return _FAMILIES[family]
 
     # ----------------------------------------------------------------- register
     def register(
@@ -189,8 +311,9 @@ class Registry(Generic[T]):
         aliases: Iterable[str] = (),
         description: str | None = None,
         override: bool = False,
+        **facts: Any,
     ) -> Callable[[T], T]:
-        """A decorator that registers a class or function under ``name``.
+        """A decorator that registers a class or function under ``name``, with its facts.
 
         Args:
             name: the canonical snake_case name.
@@ -199,12 +322,27 @@ class Registry(Generic[T]):
                 first line.
             override: replace an existing component of that name instead of
                 raising.
+            **facts: what is known about the component, each a fact this
+                family accepts (``self.facts``): ``example``, ``arguments``
+                and ``check`` in every family, plus the family's own.
 
         Raises:
             ValueError: the name or an alias is taken (and ``override`` is off),
-                or is empty.
+                or is empty; a fact's value is not one it may take; the
+                declared ``example`` is not valid for the component.
+            TypeError: a fact this family does not accept (naming the accepted
+                ones), or a fact value of the wrong type.
         """
         aliases = tuple(aliases)
+        for fact, value in facts.items():
+            if fact not in self.facts:
+                close = difflib.get_close_matches(fact, list(self.facts), n=1, cutoff=0.6)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise TypeError(
+                    f"Unknown fact {fact!r} for {self._a} {self.family}.{hint} "
+                    f"Accepted: {', '.join(sorted(self.facts))}."
+                )
+            self.facts[fact].check(value)
 
         def decorator(obj: T) -> T:
             for label in (name, *aliases):
@@ -221,9 +359,13 @@ class Registry(Generic[T]):
                     )
             if override:
                 self._unregister_keys(name, aliases)
-            self._entries[name] = Entry(name, obj, aliases, description or summary(obj))
+            self._entries[name] = Entry(
+                name, obj, aliases, description or summary(obj), dict(facts)
+            )
             for label in (name, *aliases):
                 self._keys[_key(label)] = name
+            if "example" in facts:
+                self._check_example(name)
             if self.keras_serializable:
                 _register_with_keras(obj)
             return obj
@@ -243,6 +385,17 @@ class Registry(Generic[T]):
         entry = self.entry(name)
         self._unregister_keys(entry.name, entry.aliases)
 
+    def _check_example(self, name: str) -> None:
+        """Refuses a declared ``example`` whose keywords the component does not take."""
+        entry = self._entries[name]
+        found = self.problems(name, entry.facts["example"])
+        if found:
+            self._unregister_keys(name, entry.aliases)
+            raise ValueError(
+                f"The declared example of the {self.family} {name!r} is not valid: "
+                f"{found[0].message}"
+            )
+
     # ------------------------------------------------------------------ lookup
     def names(self) -> list[str]:
         """The canonical registered names, sorted."""
@@ -255,6 +408,43 @@ class Registry(Generic[T]):
     def describe(self) -> dict[str, str]:
         """Each canonical name mapped to its one-line description."""
         return {name: self._entries[name].description for name in self.names()}
+
+    def fact(self, name: str, fact: str, default: Any = None) -> Any:
+        """The value of ``fact`` declared by the component ``name``, or ``default``.
+
+        Raises:
+            ValueError: unknown name, or a fact this family does not have.
+        """
+        if fact not in self.facts:
+            raise ValueError(
+                f"The {self.family} family has no fact {fact!r}. "
+                f"Known: {', '.join(sorted(self.facts))}."
+            )
+        return self.entry(name).facts.get(fact, default)
+
+    def fact_of(self, obj: Any, fact: str, default: Any = None) -> Any:
+        """The ``fact`` declared for a built component (its class, function or bound form).
+
+        ``default`` for anything not registered in this family: an unregistered
+        callable has no declared facts.
+        """
+        if isinstance(obj, BoundFunction):
+            return self.fact(obj.name, fact, default) if obj.family == self.family else default
+        name = self.name_of(obj)
+        return default if name is None else self.fact(name, fact, default)
+
+    def parameters(self, name: str) -> tuple[list[inspect.Parameter], bool]:
+        """The keyword parameters that ``name`` takes, and whether it takes any keyword.
+
+        A function's tensors (parameters without defaults that are not
+        keyword-only) are left out. For a class whose ``__init__`` forwards
+        ``**kwargs``, the parameters of the base classes it forwards to count.
+        """
+        entry = self.entry(name)
+        params, open_ = _parameters(entry.obj)
+        if not inspect.isclass(entry.obj):
+            params = [p for p in params if p.default is not p.empty or p.kind is p.KEYWORD_ONLY]
+        return params, open_
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and _key(name) in self._keys
@@ -327,42 +517,70 @@ class Registry(Generic[T]):
             f"expected {expected}."
         )
 
-    def check_arguments(self, name: str, kwargs: Mapping[str, Any]) -> None:
-        """Raises ``TypeError`` for keywords that ``name`` does not accept or lacks.
+    def problems(self, name: str, kwargs: Mapping[str, Any]) -> list[Problem]:
+        """Everything wrong with ``kwargs`` for ``name``, found before anything is built.
 
-        Used by :meth:`get` and by recipe validation, before anything is built.
+        Unknown keywords (with the closest accepted one), missing required
+        ones, and, when those are right, what the component's declared
+        ``check`` refuses. :meth:`check_arguments` raises the first; recipe
+        validation reports them all, each at its key.
+
+        Example:
+            >>> from tftrain.families import family
+            >>> for p in family("schedule").problems("cosine_decay", {"decay_step": 5}):
+            ...     print(p.key, p.error.__name__)
+            decay_step TypeError
+            initial_learning_rate TypeError
+            decay_steps TypeError
         """
         entry = self.entry(name)
-        params, open_ = _parameters(entry.obj)
-        if inspect.isclass(entry.obj):
-            named = params
-        else:  # a function's tensors are its parameters without defaults
-            named = [p for p in params if p.default is not p.empty or p.kind is p.KEYWORD_ONLY]
+        named, open_ = self.parameters(name)
         accepted = [p.name for p in named]
-        if not open_:
-            unknown = [k for k in kwargs if k not in accepted]
-            if unknown:
-                close = {
-                    k: difflib.get_close_matches(k, accepted, n=1, cutoff=0.6) for k in unknown
-                }
-                hints = "".join(f" Did you mean {c[0]!r} for {k!r}?" for k, c in close.items() if c)
-                raise TypeError(
-                    f"Unknown argument{'s' if len(unknown) > 1 else ''} "
-                    f"{', '.join(repr(k) for k in unknown)} for {self.family} {entry.name!r}."
-                    f"{hints} Accepted: {', '.join(accepted) or '(none)'}."
+        found: list[Problem] = []
+        for key in [] if open_ else [k for k in kwargs if k not in accepted]:
+            close = difflib.get_close_matches(key, accepted, n=1, cutoff=0.6)
+            hint = f" Did you mean {close[0]!r} for {key!r}?" if close else ""
+            found.append(
+                Problem(
+                    key,
+                    f"Unknown argument {key!r} for {self.family} {entry.name!r}.{hint} "
+                    f"Accepted: {', '.join(accepted) or '(none)'}.",
+                    TypeError,
+                    "unknown",
+                    close[0] if close else None,
                 )
+            )
         if inspect.isclass(entry.obj):
-            missing = [
-                p.name
-                for p in named
-                if p.default is p.empty and p.name not in kwargs and p.kind is not p.VAR_KEYWORD
-            ]
-            if missing:
-                raise TypeError(
-                    f"The {self.family} {entry.name!r} needs the argument"
-                    f"{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}. "
-                    f"Accepted: {', '.join(accepted)}."
-                )
+            for p in named:
+                if p.default is p.empty and p.name not in kwargs:
+                    found.append(
+                        Problem(
+                            p.name,
+                            f"The {self.family} {entry.name!r} needs the argument {p.name!r}. "
+                            f"Accepted: {', '.join(accepted)}.",
+                            TypeError,
+                            "missing",
+                        )
+                    )
+        check = entry.facts.get("check")
+        if not found and check is not None and kwargs:
+            try:
+                check(**kwargs)
+            except (TypeError, ValueError) as error:
+                kind = TypeError if isinstance(error, TypeError) else ValueError
+                found.append(Problem(argument_of(error), str(error), kind))
+        return found
+
+    def check_arguments(self, name: str, kwargs: Mapping[str, Any]) -> None:
+        """Raises the first of :meth:`problems`, if any.
+
+        Raises:
+            TypeError: an unknown or missing keyword (naming the accepted ones).
+            ValueError: a value that the component's declared ``check`` refuses.
+        """
+        found = self.problems(name, kwargs)
+        if found:
+            raise found[0].error(found[0].message)
 
     def _build(self, entry: Entry, kwargs: dict[str, Any]) -> Any:
         self.check_arguments(entry.name, kwargs)

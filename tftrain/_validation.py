@@ -20,6 +20,37 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 
+class ArgumentError(ValueError):
+    """A bad argument value; ``argument`` names the argument (``"decay_steps"``).
+
+    Recipe validation reads ``argument`` to say which key is wrong, so no
+    message text is parsed.
+    """
+
+    def __init__(self, argument: str, message: str):
+        super().__init__(message)
+        self.argument = argument
+
+
+class ArgumentTypeError(TypeError):
+    """An argument of the wrong type; ``argument`` names the argument."""
+
+    def __init__(self, argument: str, message: str):
+        super().__init__(message)
+        self.argument = argument
+
+
+def argument_of(error: BaseException) -> str | None:
+    """The top-level argument an :class:`ArgumentError` names (``"values[2]"`` gives ``"values"``).
+
+    Example:
+        >>> argument_of(ArgumentError("values[2]", "bad")), argument_of(ValueError("bad"))
+        ('values', None)
+    """
+    argument = getattr(error, "argument", None)
+    return argument.split("[")[0].split(".")[0] if isinstance(argument, str) else None
+
+
 def _received(name: str, value: Any) -> str:
     return f"Received: {name}={value!r}"
 
@@ -32,9 +63,11 @@ def check_number(name: str, value: Any) -> float:
         ValueError: ``value`` is NaN or infinite.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Argument `{name}` must be a real number. {_received(name, value)}")
+        raise ArgumentTypeError(
+            name, f"Argument `{name}` must be a real number. {_received(name, value)}"
+        )
     if not math.isfinite(float(value)):
-        raise ValueError(f"Argument `{name}` must be finite. {_received(name, value)}")
+        raise ArgumentError(name, f"Argument `{name}` must be finite. {_received(name, value)}")
     return float(value)
 
 
@@ -49,10 +82,14 @@ def check_integer(name: str, value: Any, *, minimum: int | None = None) -> int:
     """
     whole_float = isinstance(value, float) and value.is_integer()
     if isinstance(value, bool) or not (isinstance(value, numbers.Integral) or whole_float):
-        raise TypeError(f"Argument `{name}` must be an integer. {_received(name, value)}")
+        raise ArgumentTypeError(
+            name, f"Argument `{name}` must be an integer. {_received(name, value)}"
+        )
     value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(f"Argument `{name}` must be >= {minimum}. {_received(name, value)}")
+        raise ArgumentError(
+            name, f"Argument `{name}` must be >= {minimum}. {_received(name, value)}"
+        )
     return value
 
 
@@ -60,7 +97,7 @@ def check_positive(name: str, value: Any) -> float:
     """Returns ``value`` as a float; a finite number ``> 0`` is required."""
     number = check_number(name, value)
     if not number > 0:
-        raise ValueError(f"Argument `{name}` must be > 0. {_received(name, value)}")
+        raise ArgumentError(name, f"Argument `{name}` must be > 0. {_received(name, value)}")
     return number
 
 
@@ -68,7 +105,7 @@ def check_non_negative(name: str, value: Any) -> float:
     """Returns ``value`` as a float; a finite number ``>= 0`` is required."""
     number = check_number(name, value)
     if not number >= 0:
-        raise ValueError(f"Argument `{name}` must be >= 0. {_received(name, value)}")
+        raise ArgumentError(name, f"Argument `{name}` must be >= 0. {_received(name, value)}")
     return number
 
 
@@ -94,7 +131,9 @@ def check_in_range(
     below = number <= high if high_inclusive else number < high
     if not (above and below):
         interval = f"{'[' if low_inclusive else '('}{low}, {high}{']' if high_inclusive else ')'}"
-        raise ValueError(f"Argument `{name}` must be in {interval}. {_received(name, value)}")
+        raise ArgumentError(
+            name, f"Argument `{name}` must be in {interval}. {_received(name, value)}"
+        )
     return number
 
 
@@ -123,9 +162,10 @@ Received: reduction='avg'
     """
     options = list(options)
     if not is_one_of(value, options):
-        raise ValueError(
+        raise ArgumentError(
+            name,
             f"Invalid value for argument `{name}`. Expected one of {options}. "
-            f"{_received(name, value)}"
+            f"{_received(name, value)}",
         )
     return value
 
@@ -135,8 +175,9 @@ def check_increasing(name: str, values: Sequence[Any]) -> list[float]:
     numbers_ = [check_number(f"{name}[{i}]", v) for i, v in enumerate(values)]
     for i in range(1, len(numbers_)):
         if not numbers_[i] > numbers_[i - 1]:
-            raise ValueError(
+            raise ArgumentError(
+                name,
                 f"Argument `{name}` must be strictly increasing; {name}[{i}]={values[i]!r} "
-                f"is not > {name}[{i - 1}]={values[i - 1]!r}. {_received(name, list(values))}"
+                f"is not > {name}[{i - 1}]={values[i - 1]!r}. {_received(name, list(values))}",
             )
     return numbers_

@@ -4,13 +4,17 @@ Run ``tftrain --help`` (or ``python -m tftrain --help``). User mistakes (a
 missing file, a bad recipe or override) print one ``tftrain: error:`` line per
 problem on stderr and exit with status 2, without a traceback; a run stopped by
 a non-finite loss prints one line and exits with status 1; ``--traceback``
-shows the traceback.
+shows the traceback. TensorFlow's native start-up and XLA log lines are kept
+off stderr unless ``--verbose`` is given or ``TF_CPP_MIN_LOG_LEVEL`` is set.
+``--help`` and ``--version`` answer without importing TensorFlow.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -18,25 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from tftrain import __version__
+from tftrain._native_logs import native_logs_hidden
+from tftrain.families import PACKAGES, plural
 
 #: ``tftrain list`` families: the word a user types -> the registry's family noun.
-FAMILIES = {
-    "schedules": "schedule",
-    "losses": "loss",
-    "activations": "activation",
-    "optimizers": "optimizer",
-    "models": "model",
-    "datasets": "dataset",
-}
-_ALIASES = {
-    "schedule": "schedules",
-    "loss": "losses",
-    "activation": "activations",
-    "optimizer": "optimizers",
-    "model": "models",
-    "dataset": "datasets",
-    "data": "datasets",
-}
+FAMILIES = {plural(noun): noun for noun in PACKAGES if noun != "ema"}
+_ALIASES = {**{noun: plural(noun) for noun in FAMILIES.values()}, "data": "datasets"}
 
 
 class UsageError(Exception):
@@ -51,7 +42,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--traceback", action="store_true", help="show the full traceback on errors"
     )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's native log lines (also shown when TF_CPP_MIN_LOG_LEVEL is set)",
+    )
     parser.add_argument("--version", action="version", version=f"tftrain {__version__}")
+    parser.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE first (repeatable), e.g. one that registers your own components; "
+        "looked up on the Python path and in the current directory",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = commands.add_parser(
@@ -226,7 +231,10 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from tftrain._registry import _FAMILIES
+    import tftrain
+    from tftrain import families
+
+    tftrain._import_subpackages()  # every family registers itself on import
 
     if args.family is None:
         chosen = list(FAMILIES)
@@ -237,11 +245,8 @@ def _list(args: argparse.Namespace) -> int:
             raise UsageError(f"unknown family {args.family!r}; choose one of {', '.join(FAMILIES)}")
         chosen = [word]
     for word in chosen:
-        registry = _FAMILIES.get(FAMILIES[word])
+        registry = families.family(FAMILIES[word])
         print(f"{word}:")
-        if registry is None:  # pragma: no cover - a family not yet on this build
-            print("  (none)")
-            continue
         aliases: dict[str, list[str]] = {}
         for alias, name in registry.aliases().items():
             aliases.setdefault(name, []).append(alias)
@@ -322,16 +327,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     args = _parser().parse_args(argv)
-    commands = {
-        "train": _train,
-        "compare": _compare,
-        "check": _check,
-        "list": _list,
-        "plot": _plot,
-    }
+    quiet = not args.verbose and "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    with native_logs_hidden() if quiet else contextlib.nullcontext():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    commands = {"train": _train, "compare": _compare, "check": _check, "list": _list, "plot": _plot}
+    from tftrain import config
     from tftrain.config import RecipeError
 
     try:
+        for module in args.imports:
+            config.import_module(module)
         return commands[args.command](args)
     except RecipeError as error:
         if args.traceback:

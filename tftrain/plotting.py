@@ -1,7 +1,7 @@
 """Figures of schedules, activations and training histories, written as PNG files.
 
-Matplotlib is optional (``pip install tftrain[plot]``) and imported only when a
-figure is drawn. Figures are made with matplotlib's object-oriented API, so
+Matplotlib, a dependency of tftrain, is imported only when a figure is drawn
+(so ``import tftrain`` stays light). Figures are made with matplotlib's object-oriented API, so
 nothing here touches pyplot's global state or needs a display.
 
 Example:
@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ def _figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = (6.0, 4.0)
         from matplotlib.figure import Figure
     except ImportError:  # pragma: no cover - exercised only without matplotlib
         raise ImportError(
-            "Plotting needs matplotlib: pip install matplotlib (or tftrain[plot])."
+            "Plotting needs matplotlib, a dependency of tftrain: pip install matplotlib."
         ) from None
     figure = Figure(figsize=(size[0] * cols, size[1] * rows), layout="constrained")
     return figure, figure.subplots(rows, cols, squeeze=False)
@@ -87,14 +88,32 @@ def plot_schedule(schedule: Any, steps: int, path: str | Path) -> Path:
     figure, axes = _figure()
     ax = axes[0, 0]
     ax.plot(np.arange(steps), rates, drawstyle="steps-post")
-    ax.set(xlabel="step", ylabel="learning rate", title=_title(schedule))
+    ax.set(xlabel="step", ylabel="learning rate")
+    _set_title(ax, f"learning rate over {steps} steps: {schedule!r}")
     ax.grid(alpha=0.3)
     return _save(figure, path)
 
 
-def _title(component: Any) -> str:
-    text = repr(component)
-    return text if len(text) <= 90 else text[:87] + "..."
+#: The share of the figure's width a title may take: the axes it is centred on sit
+#: right of the figure's centre by half the y-axis label's margin.
+_TITLE_SHARE = 0.85
+
+
+def _set_title(ax: Any, text: str) -> None:
+    """Sets ``ax``'s title, wrapped at spaces into as few lines as fit the figure's width.
+
+    A component's whole repr is the title (every argument shown, none cut off);
+    ``tests/test_plotting.py`` checks every text of every figure lies inside it.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(ax.figure).get_renderer()
+    room = _TITLE_SHARE * ax.figure.bbox.width
+    for chars in range(len(text), 0, -1):
+        lines = textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False)
+        title = ax.set_title("\n".join(lines))
+        if title.get_window_extent(renderer).width <= room:
+            return
 
 
 def activation_curves(
@@ -170,8 +189,8 @@ def plot_activations(
     for label, (y, dy) in curves.items():
         axes[0, 0].plot(x, y, label=label)
         axes[0, 1].plot(x, dy, label=label)
-    axes[0, 0].set(xlabel="x", ylabel="f(x)", title="activation")
-    axes[0, 1].set(xlabel="x", ylabel="f'(x)", title="derivative")
+    axes[0, 0].set(xlabel="x", ylabel="f(x)", title="activations")
+    axes[0, 1].set(xlabel="x", ylabel="f'(x)", title="their derivatives")
     for ax in axes[0]:
         ax.grid(alpha=0.3)
         ax.legend()
@@ -233,12 +252,16 @@ def plot_history(history: Any, out_dir: str | Path) -> list[Path]:
     for base in bases:
         figure, axes = _figure()
         ax = axes[0, 0]
-        for key in (base, f"val_{base}", f"ema_val_{base}", f"ema_{base}"):
-            values = [np.nan if v is None else float(v) for v in curves.get(key, [])]
+        shown = []
+        for key, label in _CURVES.items():
+            values = [np.nan if v is None else float(v) for v in curves.get(key.format(base), [])]
             if values:
-                ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=key)
-        ax.set(xlabel="epoch", ylabel=base, title=base.replace("_", " "))
-        if base in ("loss", "learning_rate") and all(v is not None and v > 0 for v in curves[base]):
+                ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
+                shown += [v for v in values if np.isfinite(v)]
+        name = base.replace("_", " ")
+        ax.set(xlabel="epoch", ylabel=name, title=f"{name} per epoch")
+        ax.xaxis.set_major_locator(_whole_numbers())  # epochs are whole
+        if shown and min(shown) > 0 and max(shown) > 10 * min(shown):  # spans a decade
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend()
@@ -332,3 +355,18 @@ def plot_comparison(report: Any, out_dir: str | Path) -> list[Path]:
         ax.grid(alpha=0.3, axis="y")
     written.append(_save(figure, out / "final_metrics.png"))
     return written
+
+
+def _whole_numbers() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
+#: The curves a history figure can show, by key pattern, with their legend labels.
+_CURVES = {
+    "{}": "training",
+    "val_{}": "validation",
+    "ema_val_{}": "validation, EMA weights",
+    "ema_{}": "training, EMA weights",
+}

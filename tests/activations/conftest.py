@@ -6,8 +6,11 @@ import math
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
+import tftrain.activations as A
 from tftrain.activations._elu import SELU_ALPHA, SELU_SCALE
+from tftrain.activations._family import ACTIVATIONS
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -88,8 +91,46 @@ POINTS = np.array([-20.0, -6.5, -3.0, -1.25, -0.5, -0.1, 0.1, 0.5, 1.25, 3.0, 6.
 
 
 @pytest.fixture
+def registered():
+    """Names registered by a test, unregistered afterwards."""
+    names: list[str] = []
+    yield names
+    for name in names:
+        ACTIVATIONS.unregister(name)
+
+
+@pytest.fixture
+def softsign(registered):
+    """Softsign by ``custom_activation`` with a gradient that reads the output: ``(1 - |y|)^2``."""
+    registered.append("softsign_test")
+
+    @A.custom_activation("softsign_test", grad=lambda x, y, dy: dy * tf.square(1 - tf.abs(y)))
+    def softsign(x):
+        return x / (1 + tf.abs(x))
+
+    return softsign
+
+
+def gradient(fn, x):
+    """``d sum(fn(x)) / dx``, taken with a ``GradientTape``."""
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = fn(x)
+    return tape.gradient(y, x)
+
+
+@pytest.fixture
 def points() -> np.ndarray:
     return POINTS.copy()
 
 
-__all__ = ["FLOAT_DTYPES", "LIMITS", "MONOTONIC", "POINTS", "REFERENCES", "_gelu_tanh"]
+__all__ = [
+    "FLOAT_DTYPES",
+    "LIMITS",
+    "MONOTONIC",
+    "POINTS",
+    "REFERENCES",
+    "_gelu_tanh",
+    "gradient",
+]

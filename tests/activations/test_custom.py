@@ -1,4 +1,4 @@
-"""custom_activation, check_gradient, memory-efficient gradients, Keras save/reload."""
+"""custom_activation, check_gradient, Keras save/reload."""
 
 from __future__ import annotations
 
@@ -13,25 +13,9 @@ import pytest
 import tensorflow as tf
 
 import tftrain.activations as A
+from tests.activations.conftest import gradient
 from tftrain.activations._family import ACTIVATIONS
 from tftrain.testing import assert_close
-
-
-@pytest.fixture
-def registered():
-    """Names registered by a test, unregistered afterwards."""
-    names: list[str] = []
-    yield names
-    for name in names:
-        ACTIVATIONS.unregister(name)
-
-
-def gradient(fn, x):
-    x = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = fn(x)
-    return tape.gradient(y, x)
 
 
 def test_custom_activation_uses_the_given_gradient_not_autodiff(registered, run):
@@ -92,59 +76,25 @@ def test_check_gradient_reports_a_wrong_gradient(registered):
 
 
 @pytest.mark.parametrize(
+    ("right_eagerly", "mode"), [(False, "eagerly"), (True, "in a tf.function")]
+)
+def test_check_gradient_catches_a_gradient_right_in_only_one_mode(registered, right_eagerly, mode):
+    def grad(x, y, dy):
+        return (2.0 if tf.executing_eagerly() == right_eagerly else 3.0) * x * dy
+
+    registered.append("mode_dependent_test")
+    square = A.custom_activation("mode_dependent_test", grad=grad)(lambda x: x * x)
+    with pytest.raises(AssertionError, match=rf"'mode_dependent_test' {mode} differs .* by 2 >"):
+        A.check_gradient(square, np.array([1.0, 2.0]), tolerance=1e-6)
+
+
+@pytest.mark.parametrize(
     ("kwargs", "match"),
     [({"delta": 0.0}, r"`delta` must be > 0"), ({"tolerance": -1.0}, r"`tolerance` must be > 0")],
 )
 def test_check_gradient_validates_its_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         A.check_gradient(A.relu, **kwargs)
-
-
-def _saved_for_backward(fn) -> set[str]:
-    """Forward tensors (not constants) that the backward pass reads, in a ``tf.function``.
-
-    Traced as in training (AutoGraph on, a ``GradientTape``); ops created
-    before ``tape.gradient`` are the forward pass. Identity ops are seen
-    through: ``tf.custom_gradient`` passes the input on through an
-    ``IdentityN``, which is the same buffer, not a saved copy.
-    """
-    marks = {}
-
-    @tf.function
-    def step(x, dy):
-        graph = tf.compat.v1.get_default_graph()
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            marks["start"] = len(graph.get_operations())
-            y = fn(x)
-        marks["end"] = len(graph.get_operations())
-        return tape.gradient(y, x, output_gradients=dy)
-
-    spec = tf.TensorSpec([8], tf.float32)
-    graph = step.get_concrete_function(spec, spec).graph
-    ops = graph.get_operations()
-    forward = set(ops[marks["start"] : marks["end"]])
-    saved = set()
-    for op in ops[marks["end"] :]:
-        for t in op.inputs:
-            while t.op.type in ("Identity", "IdentityN"):
-                t = t.op.inputs[t.value_index]
-            if t.op.type == "Placeholder" or (t.op in forward and t.op.type != "Const"):
-                saved.add(t.name)
-    saved.discard("dy:0")
-    return saved
-
-
-@pytest.mark.parametrize(
-    ("fn", "plain"),
-    [(A.swish, lambda x: x * tf.sigmoid(x)), (A.mish, lambda x: x * tf.tanh(tf.nn.softplus(x)))],
-)
-def test_memory_efficient_forms_keep_only_the_input(fn, plain):
-    assert _saved_for_backward(fn) == {"x:0"}
-    assert len(_saved_for_backward(plain)) == 2  # x and sigmoid(x) / tanh(softplus(x))
-    x = tf.random.stateless_normal([64], seed=(4, 2), dtype=tf.float64) * 4
-    assert_close(fn(x), plain(x), dtype="float32")  # to 1e-6
-    assert_close(gradient(fn, x), gradient(plain, x), dtype="float32")
 
 
 def test_keras_model_with_tftrain_activations_saves_and_reloads(tmp_path):
@@ -221,3 +171,17 @@ def test_custom_activation_model_reloads_in_a_fresh_process(tmp_path, monkeypatc
     finally:
         ACTIVATIONS.unregister("cube_fresh_process")
         sys.modules.pop("cube_module", None)
+
+
+def test_a_gradient_reading_the_output_has_the_same_second_derivative_eagerly(softsign, run):
+    def second_derivative(x):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = softsign(x)
+            dx = inner.gradient(y, x)
+        return outer.gradient(dx, x)
+
+    x = tf.constant([-2.0, -0.5, 0.5, 3.0], tf.float64)
+    assert_close(run(second_derivative, x), -2 * np.sign(x) / (1 + np.abs(x)) ** 3)

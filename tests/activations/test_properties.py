@@ -26,13 +26,25 @@ def test_relu_is_idempotent(x):
     np.testing.assert_array_equal(A.relu(once).numpy(), once.numpy())
 
 
-@given(vectors, st.floats(0.0, 5.0, width=32))
+# A subnormal alpha is itself read as 0 by the flushing kernels: see the test below.
+@given(vectors, st.floats(0.0, 5.0, width=32, allow_subnormal=False))
 def test_leaky_relu_is_x_above_zero_and_alpha_x_below(x, alpha):
     y = A.leaky_relu(tf.constant(x), alpha=float(alpha)).numpy()
     np.testing.assert_array_equal(y[x >= 0], x[x >= 0])
     # alpha * x below the smallest normal float is flushed to 0 by TF.
     tiny = np.finfo(np.float32).tiny
     np.testing.assert_allclose(y[x < 0], np.float32(alpha) * x[x < 0], rtol=1e-7, atol=tiny)
+
+
+@pytest.mark.parametrize("alpha", [1e-40, 1e-38])
+def test_leaky_relu_reads_an_alpha_subnormal_in_float32_as_zero(alpha):
+    # alpha * x = -1.18e-38 or -1.18e-36 would be normal, but the float32 kernels treat
+    # the subnormal alpha as 0 on input; float64 keeps it.
+    x = np.array([-118.0, 2.0])
+    y = A.leaky_relu(tf.constant(x, tf.float32), alpha=alpha).numpy()
+    np.testing.assert_array_equal(y, [0.0, 2.0])
+    y64 = A.leaky_relu(tf.constant(x, tf.float64), alpha=alpha).numpy()
+    np.testing.assert_allclose(y64, [alpha * -118.0, 2.0], rtol=1e-15)
 
 
 @given(vectors)

@@ -1,4 +1,4 @@
-"""Activations with a separate XLA formulation give the graph formulation's values there."""
+"""Activations with a separate XLA or eager formulation give the graph formulation's values."""
 
 from __future__ import annotations
 
@@ -30,11 +30,12 @@ def _value_and_gradient(fn, x):
     ids=["swish", "swish_beta2", "leaky_relu", "leaky_relu_alpha1.5"],
 )
 @pytest.mark.parametrize("dtype", [tf.float16, tf.bfloat16, tf.float32, tf.float64])
-def test_xla_form_matches_the_graph_form_at_special_values(fn, dtype):
+def test_xla_and_eager_forms_match_the_graph_form_at_special_values(fn, dtype):
     x = tf.constant(SPECIAL, dtype)
     graph = tf.function(lambda x: _value_and_gradient(fn, x))(x)
     xla = tf.function(lambda x: _value_and_gradient(fn, x), jit_compile=True)(x)
-    for g, c in zip(graph, xla, strict=True):
+    eager = _value_and_gradient(fn, x)
+    for g, c in [*zip(graph, xla, strict=True), *zip(graph, eager, strict=True)]:
         g, c = tf.cast(g, tf.float64).numpy(), tf.cast(c, tf.float64).numpy()
         np.testing.assert_array_equal(np.isnan(g), np.isnan(c))
         np.testing.assert_allclose(c, g, rtol=1e-2 if dtype in (tf.float16, tf.bfloat16) else 1e-6)

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from tftrain import activations, cli, config, losses
-from tftrain._registry import _FAMILIES
+from tftrain.families import family
 
 
 @pytest.fixture
@@ -34,8 +34,8 @@ def user_components():
             return {**super().get_config(), "factor": self.factor}
 
     yield scaled_tanh_for_test, HalfMSE
-    _FAMILIES["activation"].unregister("scaled_tanh_for_test")
-    _FAMILIES["loss"].unregister("half_mse_for_test")
+    family("activation").unregister("scaled_tanh_for_test")
+    family("loss").unregister("half_mse_for_test")
 
 
 RECIPE = {

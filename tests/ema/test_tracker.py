@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from tests.ema.conftest import small_model, tensorflow_shadows
 from tftrain.ema import ExponentialMovingAverage
-from tftrain.ema import _tracker as tracker_module
-from tftrain.ema._tracker import _fused_update
+from tftrain.ema import _updater as updater_module
+from tftrain.ema._updater import fused_update as _fused_update
 from tftrain.testing import assert_close
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, width=32)
@@ -542,7 +542,7 @@ def test_reading_a_variable_without_a_shadow_is_an_error():
 # ---------------------------------------------------------------- fused update
 @pytest.mark.parametrize("mode", ["eager", "function", "jit"])
 def test_fused_update_matches_tensorflow_on_mixed_dtypes(mode, monkeypatch):
-    monkeypatch.setattr(tracker_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(updater_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)
     traces = _fused_update.experimental_get_tracing_count()
     initial = {"a": [1.0, -2.0], "b": [[0.5], [4.0]], "c": [3.0]}
     dtypes = {"a": tf.float32, "b": tf.float64, "c": tf.float16}
@@ -584,12 +584,12 @@ def test_fused_update_matches_tensorflow_on_mixed_dtypes(mode, monkeypatch):
     ],
 )
 def test_fused_update_groups_split_the_shadows_evenly(sizes, groups, expected):
-    assert tracker_module._balanced_groups(sizes, groups) == expected
+    assert updater_module.balanced_groups(sizes, groups) == expected
 
 
 @pytest.mark.parametrize("cpus", [1, 2, 3])
 def test_fused_update_in_parallel_programs_matches_one_by_one(cpus, monkeypatch):
-    monkeypatch.setattr(tracker_module, "_cpu_count", lambda: cpus)
+    monkeypatch.setattr(updater_module, "cpu_count", lambda: cpus)
     shapes = [[300, 100], [7], [50, 50, 3], [1000], [2, 2]]
     variables = [tf.Variable(tf.random.normal(s, seed=i)) for i, s in enumerate(shapes)]
     fused, one_by_one = ExponentialMovingAverage(0.9), ExponentialMovingAverage(0.9)
@@ -598,16 +598,16 @@ def test_fused_update_in_parallel_programs_matches_one_by_one(cpus, monkeypatch)
     for n in range(3):
         for v in variables:
             v.assign(v * 1.5 + 1.0)
-        monkeypatch.setattr(tracker_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)
+        monkeypatch.setattr(updater_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)
         fused.apply(variables, step=n)
-        monkeypatch.setattr(tracker_module, "FUSED_UPDATE_MIN_ELEMENTS", 1 << 62)
+        monkeypatch.setattr(updater_module, "FUSED_UPDATE_MIN_ELEMENTS", 1 << 62)
         one_by_one.apply(variables, step=n)
     for v in variables:
         np.testing.assert_allclose(fused.average(v), one_by_one.average(v), rtol=1e-6, atol=1e-6)
 
 
 def test_large_applies_run_as_xla_programs():
-    big = tf.Variable(tf.ones([tracker_module.FUSED_UPDATE_MIN_ELEMENTS]), name="big")
+    big = tf.Variable(tf.ones([updater_module.FUSED_UPDATE_MIN_ELEMENTS]), name="big")
     ema = ExponentialMovingAverage(0.5, warmup=False)
     ema.build([big])
     traces = _fused_update.experimental_get_tracing_count()
@@ -640,7 +640,7 @@ def test_mirrored_shadows_survive_a_checkpoint_into_a_fresh_tracker(two_replicas
 
 def test_eager_applies_on_different_sets_of_variables_each_update_their_own(monkeypatch):
     """Eager fused applies reuse one captured graph per set and order of variables."""
-    monkeypatch.setattr(tracker_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(updater_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)
     a, b = tf.Variable([1.0, 2.0], name="a"), tf.Variable([[3.0]], name="b")
     ema = ExponentialMovingAverage(0.5, warmup=False)
     ema.build([a, b])
@@ -653,4 +653,4 @@ def test_eager_applies_on_different_sets_of_variables_each_update_their_own(monk
             expected[v.ref()] = 0.5 * expected[v.ref()] + 0.5 * v.numpy()
         for v in (a, b):
             np.testing.assert_allclose(ema.average(v), expected[v.ref()], rtol=1e-6)
-    assert len(ema._index.eager_updates) == 3  # [a, b], [a] and [b, a], each built once
+    assert len(ema._updater.eager_updates) == 3  # [a, b], [a] and [b, a], each built once

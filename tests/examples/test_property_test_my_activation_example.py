@@ -7,14 +7,14 @@ import tensorflow as tf
 
 import tftrain
 from tests._scripts import load_example
-from tftrain._registry import _FAMILIES
+from tftrain.families import family
 from tftrain.testing import PropertyCheckError
 
 
 @pytest.fixture(scope="module")
 def example():
     yield load_example("property_test_my_activation.py")
-    _FAMILIES["activation"].unregister("my_hard_swish")
+    family("activation").unregister("my_hard_swish")
 
 
 def test_the_registered_activation_resolves_by_name(example):

@@ -9,22 +9,27 @@ import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.schedules._examples import EXAMPLES, SPECS
 from tftrain import schedules
+from tftrain.families import family
 from tftrain.testing import assert_close
+from tftrain.testing.strategies import example, schedule_specs
 
 NAMES = schedules.names()
 
 
-def test_every_registered_schedule_has_examples():
-    assert sorted(SPECS) == sorted(EXAMPLES) == NAMES
+@pytest.mark.parametrize("name", NAMES)
+def test_every_registered_schedule_declares_its_examples(name):
+    registry = family("schedule")
+    assert registry.fact(name, "example") is not None
+    assert registry.fact(name, "arguments") is not None
+    assert schedules.get(example("schedule", name)).get_config()
 
 
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data())
 @settings(max_examples=10)
 def test_registry_round_trip_rebuilds_an_equal_schedule(name, data):
-    spec = data.draw(SPECS[name])
+    spec = data.draw(schedule_specs([name]))
     schedule = schedules.get(spec)
     again = schedules.get(schedules.serialize(schedule))
     assert type(again) is type(schedule)
@@ -37,7 +42,7 @@ def test_registry_round_trip_rebuilds_an_equal_schedule(name, data):
 @given(data=st.data())
 @settings(max_examples=5)
 def test_keras_serialization_round_trip(name, data):
-    schedule = schedules.get(data.draw(SPECS[name]))
+    schedule = schedules.get(data.draw(schedule_specs([name])))
     config = keras.saving.serialize_keras_object(schedule)
     assert config["registered_name"] == f"tftrain>{type(schedule).__name__}"
     with keras.saving.custom_object_scope({}):
@@ -49,7 +54,7 @@ def test_keras_serialization_round_trip(name, data):
 @given(data=st.data())
 @settings(max_examples=10)
 def test_returns_a_finite_float32_of_the_step_shape(name, data):
-    schedule = schedules.get(data.draw(SPECS[name]))
+    schedule = schedules.get(data.draw(schedule_specs([name])))
     for step in (0, 3, tf.constant(5, tf.int32), tf.constant(7, tf.int64), tf.constant(9.0)):
         lr = schedule(step)
         assert lr.dtype == tf.float32 and lr.shape == ()
@@ -61,7 +66,7 @@ def test_returns_a_finite_float32_of_the_step_shape(name, data):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_negative_steps_give_the_step_zero_rate(name):
-    schedule = schedules.get(EXAMPLES[name])
+    schedule = schedules.get(example("schedule", name))
     np.testing.assert_array_equal(
         schedule(tf.constant([-1, -1000], tf.int64)).numpy(), schedule(tf.constant([0, 0])).numpy()
     )
@@ -69,7 +74,7 @@ def test_negative_steps_give_the_step_zero_rate(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_traces_once_over_a_thousand_tensor_steps(name):
-    schedule = schedules.get(EXAMPLES[name])
+    schedule = schedules.get(example("schedule", name))
     evaluate = tf.function(schedule)
     eager = schedule(tf.range(1000, dtype=tf.int64)).numpy()
     traced = np.array([evaluate(tf.constant(s, tf.int64)).numpy() for s in range(1000)])
@@ -80,7 +85,7 @@ def test_traces_once_over_a_thousand_tensor_steps(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_compiles_with_xla(name):
-    schedule = schedules.get(EXAMPLES[name])
+    schedule = schedules.get(example("schedule", name))
     steps = tf.constant([0, 10, 1000, 10**6], tf.int64)
     compiled = tf.function(schedule, jit_compile=True)
     assert_close(compiled(steps), schedule(steps), scale=4)
@@ -88,7 +93,7 @@ def test_compiles_with_xla(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_keras_optimizer_follows_the_schedule(name):
-    schedule = schedules.get(EXAMPLES[name])
+    schedule = schedules.get(example("schedule", name))
     variable = tf.Variable([1.0, 2.0])
     optimizer = keras.optimizers.SGD(learning_rate=schedule)
     optimizer.build([variable])

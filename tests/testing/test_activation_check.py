@@ -65,6 +65,23 @@ def swish_with_numpy(x):
     return tf.constant(np.asarray(x) / (1.0 + np.exp(-np.asarray(x))), dtype=x.dtype)
 
 
+def _swish_gradient_right_only(*, eagerly):
+    @tf.custom_gradient
+    def swish_mode_dependent(x):
+        def grad(dy):
+            s = tf.sigmoid(x)
+            full = s * (1 + x * (1 - s))
+            return dy * (full if tf.executing_eagerly() == eagerly else s)
+
+        return x * tf.sigmoid(x), grad
+
+    return swish_mode_dependent
+
+
+swish_gradient_right_only_in_graphs = _swish_gradient_right_only(eagerly=False)
+swish_gradient_right_only_eagerly = _swish_gradient_right_only(eagerly=True)
+
+
 def swish_no_xla(x):
     return tf.strings.to_number(tf.strings.as_string(swish(tf.cast(x, tf.float32))), x.dtype)
 
@@ -76,13 +93,24 @@ def swish_no_xla(x):
             swish_wrong_gradient,
             "gradient matches numerical",
             "expected the gradient within 1e-06 of central differences, got Gradient of "
-            "'swish_wrong_gradient' differs from central differences by",
+            "'swish_wrong_gradient' eagerly differs from central differences by",
+        ),
+        (
+            swish_gradient_right_only_in_graphs,
+            "gradient matches numerical",
+            "'swish_mode_dependent' eagerly differs from central differences by",
+        ),
+        (
+            swish_gradient_right_only_eagerly,
+            "gradient matches numerical",
+            "'swish_mode_dependent' in a tf.function differs from central differences by",
         ),
         (swish_in_float32, "keeps dtype and shape", "expected float16 of shape (), got float32"),
         (
             swish_nan_at_large_inputs,
             "finite in range",
-            "float16 x=55.0 (in finite_range (-100.0, 100.0)): expected a finite output, got nan",
+            "float16 x=50.0625 (in finite_range (-100.0, 100.0)): "
+            "expected a finite output, got nan",
         ),
         (swish_overflowing, "finite in range", "x=-100.0"),
         (swish_hiding_nan, "propagates NaN", "float16[3] [nan, 1, nan]: expected NaN wherever"),
@@ -110,13 +138,13 @@ def test_a_narrower_stated_range_accepts_an_activation_that_overflows_outside_it
 
 
 def test_user_inputs_join_the_dtype_and_finiteness_checks():
-    def nan_at_7_25(x):
-        return tf.where(tf.equal(x, 7.25), tf.constant(np.nan, x.dtype), swish(x))
+    def nan_at_7_375(x):
+        return tf.where(tf.equal(x, 7.375), tf.constant(np.nan, x.dtype), swish(x))
 
-    assert "finite in range" in check_activation(nan_at_7_25).passed  # not on the grid
-    x = tf.constant([[7.25, -1.0]], tf.bfloat16)
-    with pytest.raises(PropertyCheckError, match=r"bfloat16 x=7.25 .*got nan"):
-        check_activation(nan_at_7_25, inputs=[x], dtypes=["bfloat16"])
+    assert "finite in range" in check_activation(nan_at_7_375).passed  # not on the grid
+    x = tf.constant([[7.375, -1.0]], tf.bfloat16)
+    with pytest.raises(PropertyCheckError, match=r"bfloat16 x=7.375 .*got nan"):
+        check_activation(nan_at_7_375, inputs=[x], dtypes=["bfloat16"])
 
 
 def test_inputs_outside_the_range_are_only_checked_for_dtype_and_shape():

@@ -227,3 +227,11 @@ def test_drawn_inputs_catch_the_overflow_the_default_inputs_miss():
             from_logits=True,
             inputs=(y_true, logits),
         )
+
+
+@pytest.mark.parametrize("smoothing", [1e-30, 2.2250738585072014e-308, 5e-324])
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+def test_a_tiny_label_smoothing_from_logits_passes(name, smoothing):
+    # Found by random seeds: the logits at the smoothed target took log(0) where
+    # 1 - target cancelled or smoothing / classes underflowed.
+    check_loss({"name": name, "from_logits": True, "label_smoothing": smoothing})

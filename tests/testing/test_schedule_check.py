@@ -8,10 +8,11 @@ import keras
 import pytest
 import tensorflow as tf
 from hypothesis import find, given, settings
+from hypothesis import strategies as st
 
 import tftrain
 from tftrain.testing import PropertyCheckError, check_schedule
-from tftrain.testing.strategies import schedule_specs
+from tftrain.testing.strategies import schedule_specs, steps
 
 FEW_STEPS = (0, 1, 9, 10, 11, 1_000, 1_000_000)
 
@@ -190,3 +191,67 @@ def test_bad_arguments_are_refused(kwargs, error, message):
 def test_a_spec_that_is_no_schedule_is_refused_by_the_family():
     with pytest.raises(ValueError, match="Unknown schedule 'expo_decay'"):
         check_schedule("expo_decay")
+
+
+class OffByOneHandOver(Decay):
+    """Decreasing, except one step that jumps up: an off-by-one at a hand-over."""
+
+    def __init__(self, bump_at=50):
+        self.bump_at = bump_at
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        rate = 0.1 * tf.pow(0.5, step / 1000.0)
+        return tf.where(tf.equal(step, float(self.bump_at)), rate * 1.01, rate)
+
+    def get_config(self):
+        return {"bump_at": self.bump_at}
+
+
+@given(st.integers(1, 10_000))
+@settings(max_examples=10)
+def test_a_one_step_bump_anywhere_in_the_first_ten_thousand_steps_is_caught(bump_at):
+    with pytest.raises(PropertyCheckError, match=f"steps {bump_at - 1} -> {bump_at}"):
+        check_schedule(OffByOneHandOver(bump_at), monotonic="decreasing", jit_compile=False)
+
+
+def test_the_classic_hand_over_bump_at_step_50_is_caught_with_its_steps():
+    with pytest.raises(PropertyCheckError, match="steps 49 -> 50"):
+        check_schedule(OffByOneHandOver(50), monotonic="decreasing", jit_compile=False)
+
+
+class ScalarOnly(Decay):
+    """Accepts only scalar steps (a Python branch on the step's shape)."""
+
+    def __call__(self, step):
+        if tf.convert_to_tensor(step).shape.rank:
+            raise ValueError("scalar steps only")
+        return 0.1 * tf.pow(0.5, tf.cast(step, tf.float32) / 1000.0)
+
+
+def test_a_scalar_only_schedule_is_scanned_step_by_step_in_a_graph():
+    report = check_schedule(ScalarOnly(), monotonic="decreasing", jit_compile=False)
+    assert "monotonic" in report.passed and "finite" in report.passed
+
+
+class ScalarOnlyWithABump(ScalarOnly):
+    def __call__(self, step):
+        rate = super().__call__(step)
+        return tf.where(tf.equal(tf.cast(step, tf.int64), 4321), rate * 2.0, rate)
+
+
+def test_a_bump_in_a_scalar_only_schedule_is_caught_too():
+    with pytest.raises(PropertyCheckError, match="steps 4320 -> 4321"):
+        check_schedule(ScalarOnlyWithABump(), monotonic="decreasing", jit_compile=False)
+
+
+@given(steps())
+@settings(max_examples=10)
+def test_drawn_steps_are_checked_alongside_the_scan(drawn):
+    report = check_schedule(
+        tftrain.schedules.CosineDecay(0.1, 500),
+        steps=drawn,
+        monotonic="decreasing",
+        jit_compile=False,
+    )
+    assert "finite" in report.passed

@@ -166,7 +166,7 @@ def test_a_users_component_with_required_arguments_asks_for_a_strategy():
 
 
 def test_an_unknown_family_or_name_is_refused():
-    with pytest.raises(ValueError, match=r"Expected one of \['schedule'.*family='optimizer'"):
-        specs("optimizer")
+    with pytest.raises(ValueError, match=r"Expected one of \['schedule'.*family='widget'"):
+        specs("widget")
     with pytest.raises(ValueError, match=r"Unknown schedule 'cosine_decy'"):
         schedule_specs(["cosine_decy"])

@@ -12,9 +12,10 @@ import tensorflow as tf
 
 import tftrain
 from tests.training.conftest import sparse_ce
+from tftrain.families import family
 from tftrain.testing._assertions import assert_close
 from tftrain.training import Callback, NonFiniteLossError, fit
-from tftrain.training._fit import _jit_mode
+from tftrain.training._step import jit_mode as _jit_mode
 
 
 def _hand_loop(model, optimizer, batches, loss_fn, epochs):
@@ -781,3 +782,26 @@ def test_unbatched_or_malformed_datasets_are_refused(classification, make_model)
         "`batch_size` must be None",
         batch_size=4,
     )
+
+
+# ----------------------------------------------------------------------------- declared kind
+def test_integer_labels_follow_the_declared_kind_not_the_name(classification, make_model):
+    x, y = classification
+    floats = y.astype("float32")
+
+    def ce_ids(y_true, y_pred):
+        return keras.losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=True)
+
+    def my_sparse(y_true, y_pred):
+        return ce_ids(y_true, y_pred)
+
+    # Unregistered callables declare no kind: their labels pass as given, whatever the name.
+    for loss in (ce_ids, my_sparse):
+        _fit(make_model(), (x, floats), loss=loss, epochs=1)
+    tftrain.losses.register("ce_ids_for_test", kind="sparse_categorical")(ce_ids)
+    try:
+        _refused(make_model(), (x, floats), TypeError, "must be integer class ids", loss=ce_ids)
+        _refused(make_model(), (x, floats), TypeError, "integer class ids", loss="ce_ids_for_test")
+        _fit(make_model(), (x, y), loss=ce_ids, epochs=1)
+    finally:
+        family("loss").unregister("ce_ids_for_test")

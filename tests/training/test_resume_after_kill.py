@@ -13,6 +13,9 @@ import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+#: Seconds a child may take to get somewhere: generous, as a loaded machine (parallel test
+#: workers, other jobs) can make the import and the first steps take minutes.
+PATIENCE = 600
 
 
 def _start(*args: str) -> subprocess.Popen[bytes]:
@@ -27,7 +30,7 @@ def _start(*args: str) -> subprocess.Popen[bytes]:
 
 
 def _finish(process: subprocess.Popen[bytes]) -> None:
-    output, _ = process.communicate(timeout=120)
+    output, _ = process.communicate(timeout=PATIENCE)
     assert process.returncode == 0, output.decode()[-3000:]
 
 
@@ -58,7 +61,7 @@ def _run_kill_and_resume(tmp_path, marker, processes):
         go,
     )
     processes += [killed, resumed]
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + PATIENCE
     while not marker.exists():
         assert killed.poll() is None, killed.communicate()[0].decode()[-3000:]
         assert time.monotonic() < deadline, "the run never reached the kill step"

@@ -19,7 +19,13 @@ Example:
 from tftrain.activations._check import check_gradient
 from tftrain.activations._custom import custom_activation
 from tftrain.activations._elu import elu, selu
-from tftrain.activations._family import get, names, register, serialize
+from tftrain.activations._family import (
+    get,
+    initializer_of,
+    names,
+    register,
+    serialize,
+)
 from tftrain.activations._gelu import gelu
 from tftrain.activations._layers import PReLU, RReLU, SwishBeta
 from tftrain.activations._relu import leaky_relu, linear, relu
@@ -36,6 +42,7 @@ __all__ = [
     "elu",
     "gelu",
     "get",
+    "initializer_of",
     "leaky_relu",
     "linear",
     "mish",

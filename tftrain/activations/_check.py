@@ -27,7 +27,9 @@ def check_gradient(
     Compares the Jacobian that autodiff (including any custom gradient) gives
     with the numerical one, :math:`(f(x + \delta) - f(x - \delta)) / 2\delta`,
     from ``tf.test.compute_gradient``, and returns
-    :math:`\max |J_\text{analytic} - J_\text{numeric}|`. Run it in float64: the
+    :math:`\max |J_\text{analytic} - J_\text{numeric}|` over two runs: eager
+    and inside one ``tf.function``, as a gradient can differ between the two
+    (e.g. code that branches on ``tf.executing_eagerly()``). Run it in float64: the
     central difference then has error :math:`O(\delta^2 f''')` plus rounding
     :math:`O(\epsilon / \delta)`, about 1e-8 with the default ``delta``.
 
@@ -46,7 +48,8 @@ def check_gradient(
 
     Raises:
         ValueError: ``delta`` or ``tolerance`` is not ``> 0``.
-        AssertionError: the error exceeds ``tolerance``, with the worst point.
+        AssertionError: the error exceeds ``tolerance``, with the mode and the
+            worst point.
 
     Example:
         >>> from tftrain.activations import mish, swish
@@ -60,15 +63,19 @@ def check_gradient(
     points = tf.convert_to_tensor(points)
     if not points.dtype.is_floating:
         points = tf.cast(points, tf.float64)
-    analytic, numeric = tf.test.compute_gradient(fn, [points], delta=delta)
-    errors = np.abs(np.asarray(analytic[0], np.float64) - np.asarray(numeric[0], np.float64))
-    error = float(errors.max()) if errors.size else 0.0
-    if tolerance is not None and not error <= tolerance:
-        worst = np.unravel_index(int(np.nanargmax(errors)), errors.shape)
-        x_flat = np.asarray(points, np.float64).ravel()
-        raise AssertionError(
-            f"Gradient of {getattr(fn, '__name__', fn)!r} differs from central differences by "
-            f"{error:.3g} > tolerance={tolerance:g}, worst at x={x_flat[worst[1]]:.6g} "
-            f"(analytic {analytic[0][worst]:.6g}, numeric {numeric[0][worst]:.6g})."
-        )
-    return error
+    worst = []
+    for mode, f in (("eagerly", fn), ("in a tf.function", tf.function(fn))):
+        analytic, numeric = tf.test.compute_gradient(f, [points], delta=delta)
+        errors = np.abs(np.asarray(analytic[0], np.float64) - np.asarray(numeric[0], np.float64))
+        error = float(errors.max()) if errors.size else 0.0
+        if tolerance is not None and not error <= tolerance:
+            at = np.unravel_index(int(np.nanargmax(errors)), errors.shape)
+            x_flat = np.asarray(points, np.float64).ravel()
+            raise AssertionError(
+                f"Gradient of {getattr(fn, '__name__', fn)!r} {mode} differs from central "
+                f"differences by {error:.3g} > tolerance={tolerance:g}, worst at "
+                f"x={x_flat[at[1]]:.6g} (analytic {analytic[0][at]:.6g}, "
+                f"numeric {numeric[0][at]:.6g})."
+            )
+        worst.append(error)
+    return float(np.max(worst))  # NaN if either run gave one

@@ -19,6 +19,7 @@ def custom_activation(
     *,
     aliases: tuple[str, ...] = (),
     override: bool = False,
+    **facts: Any,
 ) -> Callable[[Callable[[tf.Tensor], tf.Tensor]], Callable[[tf.Tensor], tf.Tensor]]:
     r"""Declares an activation with its own gradient and registers it by name.
 
@@ -44,6 +45,8 @@ def custom_activation(
             upstream gradient (all of ``x``'s shape and dtype); must be TF ops.
         aliases: other names for :func:`get`.
         override: replace an activation already registered under ``name``.
+        **facts: facts declared with it, as for :func:`register`
+            (``initializer="he"``, ``example=...``).
 
     Returns:
         A decorator; it returns the registered activation, a function of one
@@ -81,6 +84,6 @@ def custom_activation(
         activation.__qualname__ = name
         activation.forward = forward
         activation.grad = grad
-        return register(name, aliases=aliases, override=override)(activation)
+        return register(name, aliases=aliases, override=override, **facts)(activation)
 
     return decorator

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import keras
 
-from tftrain._registry import BoundFunction, Entry, Registry
+from tftrain._registry import Fact, Registry
 
+#: The kernel-initializer families an activation may declare at registration
+#: as ``initializer=``: He for ReLU-like activations, LeCun for self-normalising
+#: ones (SELU), Glorot for the others (the default when none is declared).
+INITIALIZERS: tuple[str, ...] = ("glorot", "he", "lecun")
 
-def _build(entry: Entry, kwargs: dict[str, Any]) -> Any:
-    """Builds a dict spec, checking a function's hyperparameters once, here."""
-    if inspect.isclass(entry.obj):
-        return entry.obj(**kwargs)
-    if not kwargs:
-        return entry.obj
-    check = getattr(entry.obj, "check_arguments", None)
-    if check is not None:
-        check(**kwargs)
-    return BoundFunction(ACTIVATIONS.family, entry.name, entry.obj, **kwargs)
-
-
-ACTIVATIONS: Registry[Any] = Registry("activation", base=keras.layers.Layer, builder=_build)
+ACTIVATIONS: Registry[Any] = Registry(
+    "activation",
+    base=keras.layers.Layer,
+    facts=(
+        Fact(
+            "initializer",
+            INITIALIZERS,
+            description="the kernel initializer a layer before it wants: glorot, he or lecun",
+        ),
+    ),
+)
 
 
 def names() -> list[str]:
@@ -65,6 +66,7 @@ def register(
     aliases: tuple[str, ...] = (),
     description: str | None = None,
     override: bool = False,
+    **facts: Any,
 ) -> Callable[[Any], Any]:
     """A decorator that registers an activation function or layer class by name.
 
@@ -79,16 +81,23 @@ def register(
         aliases: other names that resolve to the same activation.
         description: one line for listings; defaults to the docstring's first line.
         override: replace an existing activation of that name.
+        **facts: what is known about it (see ``ACTIVATIONS.facts``):
+            ``initializer`` (``glorot``, ``he`` or ``lecun``), ``check``
+            (``check(**kwargs)`` raising for bad values, run once when
+            :func:`get` binds arguments), ``example`` and ``arguments``
+            (valid keyword arguments for ``tftrain.testing``).
 
     Returns:
         The decorator; it returns the object unchanged.
 
     Raises:
-        ValueError: the name is taken (and ``override`` is off) or empty.
+        ValueError: the name is taken (and ``override`` is off) or empty, or
+            a fact has a bad value.
+        TypeError: a fact activations do not accept.
 
     Example:
         >>> import tensorflow as tf
-        >>> @register("shifted_relu_doc")
+        >>> @register("shifted_relu_doc", initializer="he", example={"shift": 0.5})
         ... def shifted_relu_doc(x, shift=1.0):
         ...     '''ReLU moved left by ``shift``: ``max(x + shift, 0)``.'''
         ...     return tf.nn.relu(x + shift)
@@ -97,7 +106,36 @@ def register(
         0.25
         >>> ACTIVATIONS.unregister("shifted_relu_doc")
     """
-    return ACTIVATIONS.register(name, aliases=aliases, description=description, override=override)
+    return ACTIVATIONS.register(
+        name, aliases=aliases, description=description, override=override, **facts
+    )
+
+
+def initializer_of(activation: Any) -> str:
+    """The initializer family an activation declared at registration: ``"glorot"`` if none.
+
+    Args:
+        activation: a registered name or dict spec, ``None`` (the identity),
+            or an activation as :func:`get` returns it. An unregistered
+            callable declares nothing, so it gets ``"glorot"``.
+
+    Returns:
+        ``"glorot"``, ``"he"`` or ``"lecun"``.
+
+    Raises:
+        ValueError: an unknown name.
+
+    Example:
+        >>> initializer_of("silu"), initializer_of({"name": "selu"}), initializer_of(None)
+        ('he', 'lecun', 'glorot')
+    """
+    if activation is None:
+        activation = "linear"
+    if isinstance(activation, Mapping) and "name" in activation and "class_name" not in activation:
+        activation = activation["name"]
+    if isinstance(activation, str):
+        return str(ACTIVATIONS.fact(activation, "initializer", "glorot"))
+    return str(ACTIVATIONS.fact_of(activation, "initializer", "glorot"))
 
 
 def get(spec: Any) -> Callable[..., Any]:

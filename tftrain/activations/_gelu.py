@@ -52,7 +52,13 @@ def _check_gelu(approximate: Any = False) -> None:
         )
 
 
-@register("gelu")
+@register(
+    "gelu",
+    initializer="he",
+    check=_check_gelu,
+    example={"approximate": True},
+    arguments=lambda st: st.fixed_dictionaries({"approximate": st.booleans()}),
+)
 def gelu(x: Any, approximate: bool = False) -> tf.Tensor:
     r"""GELU, :math:`f(x) = x \Phi(x) = \frac{x}{2}(1 + \mathrm{erf}(x / \sqrt{2}))`.
 
@@ -83,6 +89,3 @@ def gelu(x: Any, approximate: bool = False) -> tf.Tensor:
     """
     _check_gelu(approximate)
     return _gelu_tanh(x) if approximate else _gelu_exact(x)
-
-
-gelu.check_arguments = _check_gelu  # type: ignore[attr-defined]

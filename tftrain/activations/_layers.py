@@ -8,11 +8,11 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from tftrain._validation import check_integer, check_number
+from tftrain._validation import ArgumentError, check_integer, check_number
 from tftrain.activations._family import register
 
 
-@register("prelu")
+@register("prelu", initializer="he")
 class PReLU(keras.layers.Layer):
     r"""Parametric ReLU: :math:`x` for :math:`x > 0`, else :math:`a x`, with :math:`a` learned.
 
@@ -69,10 +69,11 @@ class PReLU(keras.layers.Layer):
         shape = list(input_shape[1:])
         for axis in self.shared_axes or ():
             if axis > len(shape):
-                raise ValueError(
+                raise ArgumentError(
+                    "shared_axes",
                     f"Argument `shared_axes` must name axes of the input (rank "
                     f"{len(input_shape)}), from 1 to {len(shape)}. "
-                    f"Received: shared_axes={self.shared_axes}"
+                    f"Received: shared_axes={self.shared_axes}",
                 )
             shape[axis - 1] = 1
         self.alpha = self.add_weight(
@@ -95,7 +96,7 @@ class PReLU(keras.layers.Layer):
         return config
 
 
-@register("rrelu")
+@register("rrelu", initializer="he")
 class RReLU(keras.layers.Layer):
     r"""Randomized leaky ReLU: :math:`f(x) = x` for :math:`x \ge 0`, :math:`a x` otherwise.
 
@@ -138,10 +139,12 @@ class RReLU(keras.layers.Layer):
         low = check_number("lower", lower)
         high = check_number("upper", upper)
         if low < 0:
-            raise ValueError(f"Argument `lower` must be >= 0. Received: lower={lower!r}")
+            raise ArgumentError(
+                "lower", f"Argument `lower` must be >= 0. Received: lower={lower!r}"
+            )
         if high < low:
-            raise ValueError(
-                f"Argument `upper` must be >= lower={lower!r}. Received: upper={upper!r}"
+            raise ArgumentError(
+                "upper", f"Argument `upper` must be >= lower={lower!r}. Received: upper={upper!r}"
             )
         if seed is not None:
             check_integer("seed", seed)
@@ -169,7 +172,7 @@ class RReLU(keras.layers.Layer):
         return config
 
 
-@register("swish_beta")
+@register("swish_beta", initializer="he")
 class SwishBeta(keras.layers.Layer):
     r"""Swish with a learned :math:`\beta`: :math:`f(x) = x \, \sigma(\beta x)`.
 

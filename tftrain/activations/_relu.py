@@ -11,7 +11,7 @@ from tftrain.activations._family import register
 from tftrain.activations._xla import building_for_xla
 
 
-@register("linear", aliases=("identity",))
+@register("linear", aliases=("identity",), initializer="glorot")
 def linear(x: Any) -> tf.Tensor:
     r"""The identity, :math:`f(x) = x` (what Keras uses for ``activation=None``).
 
@@ -29,7 +29,7 @@ def linear(x: Any) -> tf.Tensor:
     return tf.convert_to_tensor(x)
 
 
-@register("relu")
+@register("relu", initializer="he")
 def relu(x: Any) -> tf.Tensor:
     r"""Rectified linear unit, :math:`f(x) = \max(x, 0)`.
 
@@ -55,26 +55,34 @@ def _check_leaky_relu(alpha: Any = 0.2) -> None:
     check_number("alpha", alpha)
 
 
-@register("leaky_relu")
+@register(
+    "leaky_relu",
+    initializer="he",
+    check=_check_leaky_relu,
+    example={"alpha": 0.1},
+    arguments=lambda st: st.fixed_dictionaries({"alpha": st.floats(0.0, 1.0)}),
+)
 def leaky_relu(x: Any, alpha: float = 0.2) -> tf.Tensor:
     r"""Leaky ReLU, :math:`f(x) = x` for :math:`x > 0` and :math:`\alpha x` otherwise.
 
     Computed by TF's fused ``LeakyRelu`` kernel (a select, so it is correct for
     any :math:`\alpha`, including :math:`\alpha > 1` where
-    :math:`\max(\alpha x, x)` is wrong). Chosen by measurement
-    (``benchmarks/activations.py``, forward + backward, 4 M float32): in graph
-    mode the kernel is about 2.3x faster than the "efficient"
-    :math:`\frac{1+\alpha}{2}x + \frac{1-\alpha}{2}|x|` and about 3x faster
-    than ``maximum`` or ``where``. Under XLA every formulation fuses into one
-    loop; there the select is written out (``where(x > 0, x, alpha * x)``,
-    measured 1.00-1.01x the fastest form while the kernel's lowering took
-    1.05-1.09x). float64 uses the select too, as the kernel holds
-    :math:`\alpha` in float32.
+    :math:`\max(\alpha x, x)` is wrong). In graph mode the kernel is the
+    fastest form, ahead of the "efficient"
+    :math:`\frac{1+\alpha}{2}x + \frac{1-\alpha}{2}|x|`, ``maximum`` and
+    ``where``. Under XLA every formulation fuses into one loop, and the
+    written-out select (``where(x > 0, x, alpha * x)``) beats the kernel's
+    lowering, so that is what is built there. ``benchmarks/activations.py``
+    compares these forms (forward + backward). float64 uses the select too,
+    as the kernel holds :math:`\alpha` in float32.
 
     Args:
         x: a float tensor (float16, bfloat16, float32 or float64).
         alpha: :math:`\alpha`, the slope for negative inputs; a finite real
-            number (Python number, fixed at trace time).
+            number (Python number, fixed at trace time). On float32 inputs an
+            :math:`\alpha` below float32's smallest normal number (about
+            1.2e-38) acts as 0: TensorFlow's CPU kernels flush subnormal
+            operands to zero.
 
     Returns:
         A tensor of ``x``'s shape and dtype.
@@ -99,6 +107,3 @@ def leaky_relu(x: Any, alpha: float = 0.2) -> tf.Tensor:
     if x.dtype == tf.float64 or building_for_xla():  # the kernel's alpha is a float32
         return tf.where(x > 0, x, tf.constant(alpha, x.dtype) * x)
     return tf.nn.leaky_relu(x, alpha=alpha)
-
-
-leaky_relu.check_arguments = _check_leaky_relu  # type: ignore[attr-defined]

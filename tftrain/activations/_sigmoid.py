@@ -9,7 +9,7 @@ import tensorflow as tf
 from tftrain.activations._family import register
 
 
-@register("sigmoid", aliases=("logistic",))
+@register("sigmoid", aliases=("logistic",), initializer="glorot")
 def sigmoid(x: Any) -> tf.Tensor:
     r"""Logistic sigmoid, :math:`\sigma(x) = 1 / (1 + e^{-x})`.
 
@@ -28,7 +28,7 @@ def sigmoid(x: Any) -> tf.Tensor:
     return tf.math.sigmoid(x)
 
 
-@register("tanh")
+@register("tanh", initializer="glorot")
 def tanh(x: Any) -> tf.Tensor:
     r"""Hyperbolic tangent, :math:`\tanh(x) = (e^x - e^{-x}) / (e^x + e^{-x}) = 2\sigma(2x) - 1`.
 
@@ -47,7 +47,7 @@ def tanh(x: Any) -> tf.Tensor:
     return tf.math.tanh(x)
 
 
-@register("softplus")
+@register("softplus", initializer="glorot")
 def softplus(x: Any) -> tf.Tensor:
     r"""Softplus, :math:`f(x) = \log(1 + e^x)`, a smooth ReLU.
 

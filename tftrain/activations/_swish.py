@@ -28,11 +28,14 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
 
     * in graphs, the unguarded product when ``x`` holds no ``-inf`` (one
       read-only ``reduce_min`` decides; NaN also picks the guarded branch),
-      since oneDNN fuses it into one kernel, else ``multiply_no_nan``.
-      Measured 0.98-0.99x ``tf.nn.silu``, against 1.06-1.07x for
-      ``multiply_no_nan`` always (forward + backward, 4 M float32);
-    * under XLA, the input clipped to the lowest float (0.82-0.88x the time of
-      ``multiply_no_nan`` there), which moves only ``-inf``.
+      since oneDNN fuses it into one kernel (as fast as ``tf.nn.silu``, where
+      ``multiply_no_nan`` always is slower), else ``multiply_no_nan``;
+    * under XLA, the input clipped to the lowest float (faster than
+      ``multiply_no_nan`` there), which moves only ``-inf``;
+    * in eager mode, ``multiply_no_nan``: no fusion to win there, and the
+      guard's reduction would be an extra pass over ``x`` and a wait on its result.
+
+    ``benchmarks/activations.py`` compares these forms (forward + backward).
 
     Other :math:`\\beta` use ``multiply_no_nan`` (a clip could change their
     limits, e.g. at :math:`\\beta = 0`).
@@ -43,6 +46,8 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
     if building_for_xla():
         x = tf.maximum(x, lowest)
         return x * tf.math.sigmoid(x)
+    if tf.executing_eagerly():
+        return tf.math.multiply_no_nan(x, tf.math.sigmoid(x))
     return tf.cond(
         tf.reduce_min(x) >= lowest,  # False for -inf and for NaN
         lambda: x * tf.math.sigmoid(x),
@@ -53,8 +58,8 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
 def swish_backward(x: tf.Tensor, dy: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
     """:math:`dy \\cdot s (1 + \\beta x (1 - s))` with :math:`s = \\sigma(\\beta x)`.
 
-    ``tf.nn.silu``'s arrangement (measured faster here than one built on the
-    fused ``SigmoidGrad``), with the two products that meet
+    ``tf.nn.silu``'s arrangement (faster than one built on the fused
+    ``SigmoidGrad``, see ``benchmarks/activations.py``), with the two products that meet
     :math:`\\infty \\cdot 0` at :math:`x = \\pm\\infty` taken as 0.
     """
     bx = x if beta == 1.0 else tf.constant(beta, x.dtype) * x
@@ -66,7 +71,14 @@ def _check_swish(beta: Any = 1.0) -> None:
     check_number("beta", beta)
 
 
-@register("swish", aliases=("silu",))
+@register(
+    "swish",
+    aliases=("silu",),
+    initializer="he",
+    check=_check_swish,
+    example={"beta": 1.5},
+    arguments=lambda st: st.fixed_dictionaries({"beta": st.floats(0.1, 4.0)}),
+)
 def swish(x: Any, beta: float = 1.0) -> tf.Tensor:
     r"""Swish, :math:`f(x) = x \, \sigma(\beta x)` (SiLU for :math:`\beta = 1`).
 
@@ -75,10 +87,10 @@ def swish(x: Any, beta: float = 1.0) -> tf.Tensor:
     recomputed from :math:`x`, the only tensor kept for the backward pass.
     Limits: :math:`f(x) \to x` as :math:`x \to \infty` and :math:`\to 0` as
     :math:`x \to -\infty` (for :math:`\beta > 0`), and so at :math:`\pm\infty`
-    themselves, where ``tf.nn.silu`` gives NaN. For :math:`\beta = 1` that
-    costs nothing measurable: forward + backward on 4 M float32 takes
-    0.98-0.99x ``tf.nn.silu``'s time in graphs and 0.88-0.98x under
-    ``jit_compile`` (``benchmarks/activations.py``; how, see ``swish_forward``).
+    themselves, where ``tf.nn.silu`` gives NaN. For :math:`\beta = 1` the
+    forms are chosen so that this costs no speed against ``tf.nn.silu``, in
+    graphs and under ``jit_compile`` (``benchmarks/activations.py``; how, see
+    ``swish_forward``).
 
     Args:
         x: a float tensor (float16, bfloat16, float32 or float64).
@@ -106,9 +118,6 @@ def swish(x: Any, beta: float = 1.0) -> tf.Tensor:
     return with_input_gradient(
         lambda t: swish_forward(t, beta), lambda t, dy: swish_backward(t, dy, beta)
     )(x)
-
-
-swish.check_arguments = _check_swish  # type: ignore[attr-defined]
 
 
 def mish_forward(x: tf.Tensor) -> tf.Tensor:
@@ -149,7 +158,7 @@ def mish_backward(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
     return dy * tf.cast(r * ((w - 1) + 4 * xc * e * u * r), x.dtype)
 
 
-@register("mish")
+@register("mish", initializer="he")
 def mish(x: Any) -> tf.Tensor:
     r"""Mish, :math:`f(x) = x \tanh(\operatorname{softplus}(x)) = x \tanh(\log(1 + e^x))`.
 
@@ -157,14 +166,13 @@ def mish(x: Any) -> tf.Tensor:
     :math:`t + x (1 - t^2) \sigma(x)`, :math:`t = \tanh(\operatorname{softplus}(x))`,
     is recomputed from :math:`x`, the only tensor kept for the backward pass.
     :math:`f(\infty) = \infty`, :math:`f(-\infty) = 0`. The backward is the
-    closed form with one :math:`\exp` (no softplus or tanh recomputed), which
-    also makes it faster than autodiff: forward + backward on 4 M float32
-    (``benchmarks/activations.py``, medians) about 0.84x Keras's
-    ``keras.activations.mish`` without XLA (recomputing softplus and tanh took
-    1.44x) and 0.94x under ``jit_compile``. Without XLA that relies on oneDNN's
+    closed form with one :math:`\exp` (no softplus or tanh recomputed),
+    chosen because it is faster than Keras's ``keras.activations.mish`` and
+    than a backward that recomputes softplus and tanh, with and without XLA
+    (``benchmarks/activations.py``). Without XLA that relies on oneDNN's
     graph fusions, TensorFlow's default on x86 Linux; with
-    ``TF_ENABLE_ONEDNN_OPTS=0`` the longer chain of small ops costs about 1.6x
-    Keras (the recomputing form: 1.2-1.3x).
+    ``TF_ENABLE_ONEDNN_OPTS=0`` the longer chain of small ops is slower than
+    Keras.
 
     Args:
         x: a float tensor (float16, bfloat16, float32 or float64).

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import tensorflow as tf
-
-try:  # TensorFlow's own test for "inside tf.function(jit_compile=True)"; not public API
-    from tensorflow.python.framework import ops as _ops
-    from tensorflow.python.ops import control_flow_util as _control_flow_util
-except ImportError:  # pragma: no cover - a TensorFlow without it: always the graph form
-    _control_flow_util = None
+from tftrain._compat import in_xla_context
 
 
 def building_for_xla() -> bool:
@@ -29,6 +23,4 @@ def building_for_xla() -> bool:
         >>> seen
         [True]
     """
-    if _control_flow_util is None or tf.executing_eagerly():
-        return False
-    return bool(_control_flow_util.GraphOrParentsInXlaContext(_ops.get_default_graph()))
+    return in_xla_context()

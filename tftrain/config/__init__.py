@@ -20,6 +20,7 @@ from tftrain.config._recipe import (
     Recipe,
     RecipeError,
     apply_overrides,
+    import_module,
     load,
     parse_override,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "RunResult",
     "apply_overrides",
     "default_recipe",
+    "import_module",
     "last_epoch",
     "load",
     "parse_override",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 import difflib
+import importlib
 import inspect
 import json
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,12 +20,13 @@ else:  # pragma: no cover
 
 import keras
 
-from tftrain._registry import _FAMILIES, _parameters
-from tftrain._validation import is_one_of
+from tftrain import families
+from tftrain._validation import argument_of, is_one_of
 from tftrain.config import _toml
 
 #: The sections of a recipe, in the order they are written.
 SECTIONS = (
+    "imports",
     "description",
     "model",
     "data",
@@ -66,15 +67,6 @@ _NOT_TRAIN = {
     "callbacks",
     "progress",
 }
-#: The ``train`` keys when ``tftrain.training.fit`` is not available to ask.
-_FALLBACK_TRAIN_KEYS = (
-    "epochs",
-    "batch_size",
-    "seed",
-    "steps_per_execution",
-    "jit_compile",
-    "on_nonfinite",
-)
 
 
 class RecipeError(ValueError):
@@ -102,27 +94,7 @@ def _close(word: str, options: Iterable[str]) -> str:
 
 def _family_get(family: str) -> Callable[[Any], Any]:
     """The family's public ``get`` (which may do more than the bare registry)."""
-    import tftrain
-
-    module = {
-        "model": "models",
-        "dataset": "data",
-        "optimizer": "optimizers",
-        "schedule": "schedules",
-        "loss": "losses",
-    }[family]
-    return getattr(tftrain, module).get
-
-
-_ARGUMENT = re.compile(r"[Aa]rgument `?([A-Za-z_][A-Za-z0-9_]*)`?")
-
-
-def _where(section: str, message: str, keys: Iterable[str]) -> str:
-    """``section.key: message`` when the message names one of ``keys``, else ``section: ...``."""
-    match = _ARGUMENT.search(message)
-    if match and match.group(1) in set(keys):
-        return f"{section}.{match.group(1)}: {message}"
-    return f"{section}: {message}"
+    return families.package(family).get  # type: ignore[no-any-return]
 
 
 def _plain(value: Any) -> Any:
@@ -159,7 +131,7 @@ def _check_named(
 ) -> tuple[dict[str, Any] | None, Any]:
     """Validates a named section; returns its spec dict (or None) and a trial build."""
     family = NAMED[section]
-    registry = _FAMILIES[family]
+    registry = families.family(family)
     if section == "schedule" and isinstance(value, (int, float)) and not isinstance(value, bool):
         value = {"name": "constant", "value": value}
     if isinstance(value, str):
@@ -180,49 +152,46 @@ def _check_named(
         problems.append(f"{section}.name: {error}")
         return None, None
     spec["name"] = entry.name
-    params, open_ = _parameters(entry.obj)
-    if not inspect.isclass(entry.obj):
-        params = [p for p in params if p.default is not p.empty or p.kind is p.KEYWORD_ONLY]
-    params = [p for p in params if p.name != "name"]
-    accepted = {p.name: p for p in params}
+    params, open_ = registry.parameters(entry.name)
+    accepted = {p.name: p for p in params if p.name != "name"}
+    kwargs = {k: v for k, v in spec.items() if k != "name"}
+    optional_from_data = set(_FROM_DATA) if section == "model" else set()
+    found = registry.problems(entry.name, kwargs)
+    # A misspelt key stands in for the key it resembles, so that its value is checked too.
+    meant = {
+        p.closest: kwargs[p.key]
+        for p in found
+        if p.reason == "unknown" and p.key and p.closest and p.closest not in kwargs
+    }
     before = len(problems)
-    for key in spec:
-        if key == "name":
-            continue
-        if key not in accepted and not open_:
+    for problem in found:
+        if problem.reason == "unknown":
+            close = f"; did you mean {problem.closest}?" if problem.closest else ""
             problems.append(
-                f"{section}.{key}: unknown key{_close(key, accepted)} "
+                f"{section}.{problem.key}: unknown key{close} "
                 f"Accepted by {family} {entry.name!r}: {', '.join(accepted) or '(none)'}."
             )
-        elif key in accepted:
-            problem = _type_problem(f"{section}.{key}", spec[key], accepted[key].default)
-            if problem:
-                problems.append(problem)
-    optional_from_data = set(_FROM_DATA) if section == "model" else set()
-    # A misspelt key stands in for the key it resembles, so that its value is checked too.
-    meant: dict[str, Any] = {}
-    for key in spec:
-        if key != "name" and key not in accepted and not open_:
-            match = difflib.get_close_matches(key, accepted, 1, 0.6)
-            if match and match[0] not in spec:
-                meant[match[0]] = spec[key]
-    for p in params:
-        required = p.default is p.empty and p.name not in optional_from_data
-        if required and p.name not in spec and p.name not in meant:
-            problems.append(f"{section}: missing key `{p.name}` (required by {entry.name!r})")
-    if len(problems) > before:
+        elif problem.reason == "missing":
+            if problem.key not in optional_from_data and problem.key not in meant:
+                problems.append(
+                    f"{section}: missing key `{problem.key}` (required by {entry.name!r})"
+                )
+        else:
+            problems.append(_at(section, problem.key, problem.message, accepted))
+    for key in kwargs:
+        if key in accepted:
+            mistyped = _type_problem(f"{section}.{key}", spec[key], accepted[key].default)
+            if mistyped:
+                problems.append(mistyped)
+    if len(problems) == before and not any(p.reason == "invalid" for p in found):
+        return _trial(section, spec, family, accepted, problems)
+    if not any(p.reason == "invalid" for p in found):
         # Still build from the keys that are right, to report bad values at the same time.
         usable = {k: v for k, v in spec.items() if k == "name" or k in accepted or open_}
-        if all(
-            p.name in usable
-            or p.name in meant
-            or p.default is not p.empty
-            or p.name in optional_from_data
-            for p in params
-        ):
-            _trial(section, {**meant, **usable}, family, accepted, problems)
-        return None, None
-    return _trial(section, spec, family, accepted, problems)
+        candidate = {**meant, **usable}
+        if not [p for p in registry.problems(entry.name, candidate) if p.reason == "missing"]:
+            _trial(section, candidate, family, accepted, problems)
+    return None, None
 
 
 def _trial(
@@ -232,8 +201,13 @@ def _trial(
     try:
         return spec, _family_get(family)(spec)
     except (ValueError, TypeError, OSError) as error:
-        problems.append(_where(section, str(error).splitlines()[0], keys))
+        problems.append(_at(section, argument_of(error), str(error).splitlines()[0], keys))
         return None, None
+
+
+def _at(section: str, key: str | None, message: str, keys: Iterable[str]) -> str:
+    """``section.key: message`` when ``key`` is one of ``keys``, else ``section: message``."""
+    return f"{section}.{key}: {message}" if key in set(keys) else f"{section}: {message}"
 
 
 def _resolved_spec(section: str, spec: dict[str, Any], built: Any) -> dict[str, Any]:
@@ -248,10 +222,11 @@ def _resolved_spec(section: str, spec: dict[str, Any], built: Any) -> dict[str, 
             return _plain(module.serialize(built))
         except ValueError:  # a component that cannot say its spec: keep what was given
             return _plain(spec)
-    entry = _FAMILIES[NAMED[section]].entry(spec["name"])
+    registry = families.family(NAMED[section])
+    entry = registry.entry(spec["name"])
     out: dict[str, Any] = {"name": entry.name}
     from_data = _FROM_DATA if section == "model" else ()
-    for p in _parameters(entry.obj)[0]:
+    for p in registry.parameters(entry.name)[0]:
         if p.name in spec:
             out[p.name] = spec[p.name]
         elif p.default not in (p.empty, None) and p.name != "name" and p.name not in from_data:
@@ -276,7 +251,10 @@ def _check_ema(value: Any, problems: list[str]) -> dict[str, Any] | None:
     from tftrain import ema
 
     spec = dict(value)
-    params = {p.name: p for p in _parameters(ema.ExponentialMovingAverage)[0] if p.name != "name"}
+    registry = families.family("ema")
+    params = {
+        p.name: p for p in registry.parameters("exponential_moving_average")[0] if p.name != "name"
+    }
     before = len(problems)
     for key in spec:
         if key not in params:
@@ -292,7 +270,7 @@ def _check_ema(value: Any, problems: list[str]) -> dict[str, Any] | None:
     try:
         ema.get(spec)
     except (ValueError, TypeError) as error:
-        problems.append(_where("ema", str(error).splitlines()[0], params))
+        problems.append(_at("ema", argument_of(error), str(error).splitlines()[0], params))
         return None
     out = {k: p.default for k, p in params.items() if p.default not in (p.empty, None)}
     out.update(spec)
@@ -303,15 +281,11 @@ def _train_parameters() -> dict[str, Any]:
     """The ``train`` keys and their defaults: ``fit``'s own tuning arguments."""
     from tftrain import training
 
-    fit = getattr(training, "fit", None)
-    if fit is None:  # pragma: no cover - until tftrain.training lands on main
-        keys: dict[str, Any] = dict.fromkeys(_FALLBACK_TRAIN_KEYS, None)
-    else:
-        keys = {
-            p.name: (None if p.default is p.empty else p.default)
-            for p in inspect.signature(fit).parameters.values()
-            if p.name not in _NOT_TRAIN and p.kind is p.KEYWORD_ONLY
-        }
+    keys = {
+        p.name: (None if p.default is p.empty else p.default)
+        for p in inspect.signature(training.fit).parameters.values()
+        if p.name not in _NOT_TRAIN and p.kind is p.KEYWORD_ONLY
+    }
     keys.update(TRAIN_DEFAULTS)
     return keys
 
@@ -631,9 +605,12 @@ def load(
     Args:
         recipe: a ``.toml`` or ``.json`` path, or a dict with the sections
             ``model``, ``data``, ``loss`` (required), ``optimizer`` (default
-            Adam), ``schedule``, ``ema``, ``train``, ``metrics`` and an optional
-            ``description``. A named section is a table with a ``name`` key and
-            the component's arguments, or just the name.
+            Adam), ``schedule``, ``ema``, ``train``, ``metrics``, an optional
+            ``description``, and optional ``imports``: modules imported first
+            (looked up on ``sys.path``, in the current directory and in the
+            recipe's folder), so that the components they register can be named.
+            A named section is a table with a ``name`` key and the
+            component's arguments, or just the name.
         overrides: ``KEY=VALUE`` strings such as ``"schedule.decay_rate=0.9"``.
         name: how messages refer to the recipe (default: the path, or ``recipe``).
 
@@ -655,6 +632,7 @@ def load(
         tftrain.config._recipe.RecipeError: recipe: 1 problem:
           schedule.decay_rat: unknown key; did you mean decay_rate? ...
     """
+    folder = None
     if isinstance(recipe, Mapping):
         raw = copy.deepcopy(dict(recipe))
         label = name or "recipe"
@@ -662,14 +640,59 @@ def load(
         path = Path(recipe)
         raw = _read(path)
         label = name or str(path)
+        folder = path.parent
     raw, problems = _apply_overrides(raw, overrides)
-    resolved = _validate(raw, problems)
+    resolved = _validate(raw, problems, folder)
     if problems:
         raise RecipeError(problems, source=label)
     return Recipe(resolved, raw, label)
 
 
-def _validate(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+def _check_imports(value: Any, problems: list[str], folder: Path | None) -> list[str] | None:
+    """Imports the modules the recipe names, so the components they register are known.
+
+    A module is looked up on ``sys.path``, then in the current directory and
+    the recipe's folder.
+    """
+    if value is None or value == []:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        problems.append(f"imports: expected a list of module names; received {value!r}")
+        return None
+    before = len(problems)
+    for i, module in enumerate(value):
+        try:
+            import_module(module, folder)
+        except ImportError as error:
+            problems.append(f"imports[{i}]: cannot import {module!r} ({error})")
+    return None if len(problems) > before else list(value)
+
+
+def import_module(module: str, folder: str | Path | None = None) -> Any:
+    """Imports ``module`` (e.g. one that registers a user's components) and returns it.
+
+    The module is looked up on ``sys.path``, then in the current directory and
+    in ``folder`` (a recipe's folder), which are added to ``sys.path`` for that.
+
+    Raises:
+        ImportError: no such module, or its import failed.
+
+    Example:
+        >>> import_module("json").__name__
+        'json'
+    """
+    for extra in (Path.cwd(), folder):
+        if extra is not None and str(Path(extra).resolve()) not in sys.path:
+            sys.path.append(str(Path(extra).resolve()))
+    return importlib.import_module(module)
+
+
+def _validate(
+    raw: dict[str, Any], problems: list[str], folder: Path | None = None
+) -> dict[str, Any]:
+    resolved: dict[str, Any] = {"imports": _check_imports(raw.get("imports"), problems, folder)}
     for key in raw:
         if key not in SECTIONS:
             problems.append(
@@ -677,9 +700,8 @@ def _validate(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
             )
     for section in REQUIRED:
         if raw.get(section) is None:
-            known = ", ".join(_FAMILIES[NAMED[section]].names())
+            known = ", ".join(families.family(NAMED[section]).names())
             problems.append(f"{section}: missing section (one of: {known})")
-    resolved: dict[str, Any] = {}
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(f"description: expected a string; received {description!r}")

@@ -95,8 +95,8 @@ def run(
     """Trains a recipe with ``tftrain.training.fit``, writing a run folder when ``out`` is given.
 
     The folder gets ``recipe.toml`` and ``recipe.json`` (the resolved recipe),
-    ``history.json`` and ``history.csv``, ``checkpoints/`` and, with matplotlib,
-    ``loss.png``, ``learning_rate.png`` and a PNG per metric. Running again on
+    ``history.json`` and ``history.csv``, ``checkpoints/`` and, unless ``plots``
+    is false, ``loss.png``, ``learning_rate.png`` and a PNG per metric. Running again on
     the same folder resumes from the last checkpoint (only ``train.epochs`` may
     differ from the saved recipe, to train for longer).
 
@@ -106,7 +106,7 @@ def run(
         out: the run folder, or ``None`` to write nothing.
         overrides: ``KEY=VALUE`` overrides.
         progress: show the progress bar.
-        plots: write the PNG plots (when matplotlib is installed).
+        plots: write the PNG plots.
         callbacks: ``tftrain.training.Callback`` instances passed to ``fit``.
 
     Returns:
@@ -175,6 +175,6 @@ def run(
         history.to_json(folder / "history.json")
         history.to_csv(folder / "history.csv")
         files += [folder / "history.json", folder / "history.csv"]
-        if plots and plotting.matplotlib_available():
+        if plots:
             files += plotting.plot_history(history, folder)
     return RunResult(recipe, history, last_epoch(history), parts, folder, files)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from tftrain._validation import check_integer, check_non_negative
+from tftrain._validation import ArgumentError, check_integer, check_non_negative
 from tftrain.data._family import Dataset, register
 from tftrain.data._split import check_common, make_dataset
 
 
-@register("spirals")
+@register("spirals", example={"classes": 3, "samples_per_class": 10})
 def spirals(
     *,
     classes: int = 3,
@@ -56,7 +56,7 @@ def spirals(
     sigma = check_non_negative("noise", noise)
     winding = check_non_negative("turns", turns)
     if winding == 0:
-        raise ValueError(f"Argument `turns` must be > 0. Received: turns={turns!r}")
+        raise ArgumentError("turns", f"Argument `turns` must be > 0. Received: turns={turns!r}")
     check_common(validation_split, standardize, seed)
     rng = np.random.default_rng(seed)
     radius = np.tile(np.linspace(0.0, 1.0, n), k)
@@ -79,7 +79,7 @@ def spirals(
 SALES_FEATURES = ["price", "promotion", "weekend", "temperature", "trend"]
 
 
-@register("sales")
+@register("sales", example={"samples": 50})
 def sales(
     *,
     samples: int = 1000,
@@ -156,7 +156,7 @@ def sales(
     )
 
 
-@register("linear_sales", aliases=("sales_classic",))
+@register("linear_sales", aliases=("sales_classic",), example={"samples": 50})
 def linear_sales(
     *,
     samples: int = 4096,

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from tftrain._validation import check_one_of
+from tftrain._validation import ArgumentError, check_one_of
 from tftrain.data._family import Dataset, register
 from tftrain.data._split import TASKS, check_common, make_dataset
 
@@ -21,9 +21,10 @@ def _existing(path: Any, suffixes: tuple[str, ...]) -> Path:
     if not file.is_file():
         raise FileNotFoundError(f"Argument `path`: no such file. Received: path={str(path)!r}")
     if file.suffix.lower() not in suffixes:
-        raise ValueError(
+        raise ArgumentError(
+            "path",
             f"Argument `path` must name a {' or '.join(suffixes)} file. "
-            f"Received: path={str(path)!r}"
+            f"Received: path={str(path)!r}",
         )
     return file
 
@@ -141,8 +142,9 @@ def csv(
     file = _existing(path, (".csv", ".txt"))
     check_one_of("task", task, TASKS)
     if not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise ValueError(
-            f"Argument `delimiter` must be one character. Received: delimiter={delimiter!r}"
+        raise ArgumentError(
+            "delimiter",
+            f"Argument `delimiter` must be one character. Received: delimiter={delimiter!r}",
         )
     check_common(validation_split, standardize, seed)
     with open(file, newline="") as handle:
@@ -152,9 +154,10 @@ def csv(
     header = [name.strip() for name in rows[0]]
     if isinstance(target, str):
         if target not in header:
-            raise ValueError(
+            raise ArgumentError(
+                "target",
                 f"Argument `target`: no column {target!r} in {str(path)!r}. "
-                f"Columns: {', '.join(header)}. Received: target={target!r}"
+                f"Columns: {', '.join(header)}. Received: target={target!r}",
             )
         column = header.index(target)
     elif (
@@ -164,9 +167,10 @@ def csv(
     ):
         column = target % len(header)
     else:
-        raise ValueError(
+        raise ArgumentError(
+            "target",
             f"Argument `target` must be a column name or an index in [{-len(header)}, "
-            f"{len(header)}). Received: target={target!r}"
+            f"{len(header)}). Received: target={target!r}",
         )
     table = np.empty((len(rows) - 1, len(header)), np.float64)
     for i, row in enumerate(rows[1:], start=2):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,15 +10,13 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tftrain._compat import variable_storage
 from tftrain._validation import check_in_range, check_integer
 from tftrain.ema._family import register
+from tftrain.ema._updater import ShadowUpdater
 
 _FLOATS = (tf.float16, tf.bfloat16, tf.float32, tf.float64)
 _LOW_PRECISION = (tf.float16, tf.bfloat16)
-
-#: Below this many elements in one ``apply`` the shadows are updated op by op;
-#: from it on, in XLA programs (one pass over memory, worth their compile time).
-FUSED_UPDATE_MIN_ELEMENTS = 1 << 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,8 +34,6 @@ class _Index:
     def __init__(self) -> None:
         self.position: dict[Any, int] = {}  # variable ref -> index into the shadow list
         self.names: list[str] = []  # the variables' names, in shadow order, made unique
-        # shadow ids -> a tf.Function that updates those shadows, for eager applies
-        self.eager_updates: dict[tuple[int, ...], Any] = {}
 
     def unique(self, name: str) -> str:
         """``name``, or ``name_1``, ``name_2``... if a shadowed variable already has it.
@@ -59,9 +53,7 @@ def _tracked(variable: Any, label: str) -> _Tracked:
     """``variable`` (a ``tf.Variable`` or Keras 3 variable) checked, as a :class:`_Tracked`."""
     argument = label.split("[")[0]
     if isinstance(variable, keras.Variable):
-        inner = variable.value
-        if not isinstance(inner, tf.Variable):  # an autocast scope cast it: take the storage
-            inner = variable._value
+        inner = variable_storage(variable)
         name = variable.path
     elif isinstance(variable, tf.Variable):
         inner = variable
@@ -82,60 +74,6 @@ def _tracked(variable: Any, label: str) -> _Tracked:
 
 def _shadow_dtype(dtype: tf.DType) -> tf.DType:
     return tf.float32 if dtype in _LOW_PRECISION else dtype
-
-
-def _update_one(shadow: tf.Variable, value: Any, one_minus_decay: tf.Tensor) -> Any:
-    """``shadow -= (shadow - value) * (1 - decay)``: TensorFlow's own update, one variable."""
-    value = tf.cast(value, shadow.dtype)
-    return shadow.assign_sub((shadow - value) * tf.cast(one_minus_decay, shadow.dtype))
-
-
-@tf.function(jit_compile=True, autograph=False)
-def _fused_update(shadows: list[tf.Variable], values: list[tf.Variable], one_minus_decay: Any):
-    """Shadows updated in one XLA program: one pass over each shadow and variable."""
-    for shadow, value in zip(shadows, values, strict=True):
-        _update_one(shadow, value, one_minus_decay)
-
-
-def _cpu_count() -> int:
-    """The CPUs this process may run on (TensorFlow's inter-op pool size by default)."""
-    threads = tf.config.threading.get_inter_op_parallelism_threads()
-    if threads > 0:
-        return threads
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
-
-
-def _balanced_groups(sizes: list[int], groups: int) -> list[list[int]]:
-    """Indices into ``sizes`` split into at most ``groups`` lists of near-equal total size.
-
-    Largest first, each into the lightest group so far; each group keeps the
-    original order. Deterministic, so the same variables give the same groups
-    (and the same traces) on every call.
-    """
-    loads = [0] * max(1, min(groups, len(sizes)))
-    members: list[list[int]] = [[] for _ in loads]
-    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
-        lightest = loads.index(min(loads))
-        members[lightest].append(i)
-        loads[lightest] += sizes[i]
-    return [sorted(m) for m in members if m]
-
-
-def _parallel_fused_update(
-    shadows: list[tf.Variable], values: list[tf.Variable], one_minus_decay: Any
-) -> None:
-    """One XLA program per CPU, each over a share of the shadows of near-equal size.
-
-    XLA's CPU code runs a program's small element-wise loops on one thread;
-    independent programs run side by side on TensorFlow's inter-op threads.
-    Measured on 200 x 50 K float32 parameters and two CPUs (``benchmarks/ema.py``):
-    one program was 1.15x a Keras SGD step, one per CPU 1.02-1.09x. Called
-    while building a graph (eager applies go through a captured graph).
-    """
-    sizes = [s.shape.num_elements() or 0 for s in shadows]
-    for group in _balanced_groups(sizes, _cpu_count()):
-        _fused_update([shadows[i] for i in group], [values[i] for i in group], one_minus_decay)
 
 
 @register("exponential_moving_average", aliases=("ema",))
@@ -208,6 +146,7 @@ class ExponentialMovingAverage(tf.Module):
         self.warmup = warmup
         self._shadows: list[tf.Variable] = []  # tracked by position (a ListWrapper)
         self._index = _Index()
+        self._updater = ShadowUpdater()
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
@@ -337,7 +276,10 @@ class ExponentialMovingAverage(tf.Module):
             ValueError: a variable twice, two different variables with one
                 name, a negative Python step or a non-scalar step.
             tf.errors.InvalidArgumentError: a negative step tensor (eagerly, or
-                when the graph runs).
+                when the graph runs). XLA drops assertions, so inside a
+                ``jit_compile=True`` function a negative step tensor goes
+                unchecked (as in ``fit``'s compiled update, where the step is
+                ``optimizer.iterations``, which only counts up from 0).
         """
         tracked = self._tracked_list(variables)
         step = self._checked_step(step)
@@ -396,43 +338,11 @@ class ExponentialMovingAverage(tf.Module):
         self, strategy: tf.distribute.Strategy, tracked: list[_Tracked], one_minus_decay: Any
     ) -> None:
         shadows = [self._shadow_of(t) for t in tracked]
-        if not tf.distribute.has_strategy():
-            values = [t.variable for t in tracked]
-            size = sum(s.shape.num_elements() or 0 for s in shadows)
-            if shadows and size >= FUSED_UPDATE_MIN_ELEMENTS:
-                if tf.executing_eagerly():
-                    self._eager_fused_update(shadows, values)(one_minus_decay)
-                else:
-                    _parallel_fused_update(shadows, values, one_minus_decay)
-            else:
-                for shadow, value in zip(shadows, values, strict=True):
-                    _update_one(shadow, value, one_minus_decay)
+        self._updater.update(strategy, shadows, [t.variable for t in tracked], one_minus_decay)
+        if tf.distribute.has_strategy():
+            strategy.extended.update(self._count, lambda count: count.assign_add(1), group=True)
+        else:
             self._count.assign_add(1)
-            return
-        for shadow, t in zip(shadows, tracked, strict=True):
-            strategy.extended.update(
-                shadow, _update_one, args=(t.variable, one_minus_decay), group=True
-            )
-        strategy.extended.update(self._count, lambda count: count.assign_add(1), group=True)
-
-    def _eager_fused_update(self, shadows: list[tf.Variable], values: list[tf.Variable]) -> Any:
-        """:func:`_parallel_fused_update` of these shadows as a graph, for an eager ``apply``.
-
-        A graph, so that the XLA programs run side by side. The function
-        captures the variables instead of taking them as arguments: matching
-        2000 variable arguments to a trace took 23 ms per call (1000 shadows),
-        twice the update itself. It is only ever called eagerly: a
-        ``tf.function`` first traced eagerly and later called inside another
-        function's graph would reuse the eager trace's variables.
-        """
-        key = tuple(id(s) for s in shadows)  # the tracker keeps its shadows alive
-        update = self._index.eager_updates.get(key)
-        if update is None:
-            update = tf.function(
-                functools.partial(_parallel_fused_update, shadows, values), autograph=False
-            )
-            self._index.eager_updates[key] = update
-        return update
 
     # ------------------------------------------------------------------- reads
     def average(self, variable: Any) -> tf.Variable:

@@ -25,7 +25,7 @@ from tftrain.losses._crossentropy import (
     sparse_categorical_crossentropy,
 )
 from tftrain.losses._distributed import reduce_over_global_batch
-from tftrain.losses._family import get, names, register, serialize
+from tftrain.losses._family import get, kind_of, names, register, serialize
 from tftrain.losses._regression import (
     AsymmetricLoss,
     MeanSquaredError,
@@ -43,6 +43,7 @@ __all__ = [
     "binary_crossentropy",
     "categorical_crossentropy",
     "get",
+    "kind_of",
     "mean_squared_error",
     "names",
     "reduce_over_global_batch",

@@ -10,6 +10,7 @@ a silent ``(B, 3)`` (or ``(B, B)``) difference.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -153,3 +154,44 @@ class LossBase(keras.losses.Loss):
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+class FunctionLoss(LossBase):
+    """A ``keras.losses.Loss`` whose per-example values come from one function.
+
+    A subclass names its function (``per_example = staticmethod(fn)``) and keeps
+    its own explicit, documented ``__init__``, which checks its arguments and
+    passes the function's settings on as keywords. ``call`` then gives them to
+    the function by keyword, and ``get_config`` returns them beside
+    ``reduction`` and ``name``, so ``from_config`` is ``cls(**config)`` and a
+    ``.keras`` file reloads the loss (safe mode included).
+
+    Example:
+        >>> class Scaled(FunctionLoss):
+        ...     per_example = staticmethod(
+        ...         lambda y_true, y_pred, *, scale: scale * tf.abs(y_true - y_pred)[:, 0])
+        ...     def __init__(self, scale=2.0, reduction="sum_over_batch_size", name="scaled"):
+        ...         super().__init__(reduction=reduction, name=name, scale=scale)
+        >>> loss = Scaled(scale=3.0)
+        >>> y_true, y_pred = tf.constant([[1.0], [0.0]]), tf.constant([[0.0], [0.0]])
+        >>> print(f"{float(loss(y_true, y_pred)):.2f}", loss.get_config()["scale"])
+        1.50 3.0
+    """
+
+    per_example: Callable[..., tf.Tensor]
+
+    def __init__(self, *, reduction: str | None, name: str | None, **settings: Any):
+        super().__init__(reduction=reduction, name=name)
+        self._setting_names = tuple(settings)
+        for key, value in settings.items():
+            setattr(self, key, value)
+
+    def settings(self) -> dict[str, Any]:
+        """The function's keyword arguments, as the constructor received them."""
+        return {key: getattr(self, key) for key in self._setting_names}
+
+    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
+        return type(self).per_example(y_true, y_pred, **self.settings())
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), **self.settings()}

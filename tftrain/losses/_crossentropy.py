@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from tftrain.losses._base import (
     EPSILON,
-    LossBase,
+    FunctionLoss,
     canonical_axis,
     check_axis,
     check_bool,
@@ -280,49 +280,31 @@ def binary_crossentropy(
         return tf.reduce_mean(terms, axis)
 
 
-class _CrossentropyBase(LossBase):
-    """Shared constructor checks and config of the cross-entropy classes."""
+class _Crossentropy(FunctionLoss):
+    """The cross-entropies' shared checks: ``from_logits``, ``axis``, ``label_smoothing``."""
 
-    def __init__(
-        self,
-        *,
-        from_logits: bool,
-        axis: int,
-        reduction: str | None,
-        name: str,
-        label_smoothing: float | None = None,
-    ):
-        check_bool("from_logits", from_logits)
-        check_axis(axis)
-        if label_smoothing is not None:
-            check_label_smoothing(label_smoothing)
-        super().__init__(reduction=reduction, name=name)
-        self.from_logits = from_logits
-        self.axis = axis
-        if label_smoothing is not None:
-            self.label_smoothing = label_smoothing
+    def __init__(self, *, reduction: str | None, name: str, **settings: Any):
+        check_bool("from_logits", settings["from_logits"])
+        check_axis(settings["axis"])
+        if "label_smoothing" in settings:
+            check_label_smoothing(settings["label_smoothing"])
+        super().__init__(reduction=reduction, name=name, **settings)
 
 
-class _SmoothedCrossentropy(_CrossentropyBase):
-    """The dense cross-entropies: per example by ``_per_example``, with label smoothing."""
-
-    _per_example: Any
-
-    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
-        per_example = type(self)._per_example
-        return per_example(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
+def _smoothed_arguments(st: Any) -> Any:
+    """Valid arguments of a smoothed cross-entropy (``st`` is ``hypothesis.strategies``)."""
+    return st.fixed_dictionaries(
+        {"from_logits": st.booleans(), "label_smoothing": st.sampled_from([0.0, 0.1, 0.3])}
+    )
 
 
-@register("categorical_crossentropy")
-class CategoricalCrossentropy(_SmoothedCrossentropy):
+@register(
+    "categorical_crossentropy",
+    kind="categorical",
+    example={"from_logits": True, "label_smoothing": 0.1},
+    arguments=_smoothed_arguments,
+)
+class CategoricalCrossentropy(_Crossentropy):
     r"""Categorical cross-entropy (one-hot or probability labels) as a ``keras.losses.Loss``.
 
     Per example by :func:`categorical_crossentropy`, then weighted and reduced
@@ -351,7 +333,7 @@ class CategoricalCrossentropy(_SmoothedCrossentropy):
         5000.0
     """
 
-    _per_example = staticmethod(categorical_crossentropy)
+    per_example = staticmethod(categorical_crossentropy)
 
     def __init__(
         self,
@@ -362,16 +344,21 @@ class CategoricalCrossentropy(_SmoothedCrossentropy):
         name: str = "categorical_crossentropy",
     ):
         super().__init__(
+            reduction=reduction,
+            name=name,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
             axis=axis,
-            reduction=reduction,
-            name=name,
         )
 
 
-@register("sparse_categorical_crossentropy")
-class SparseCategoricalCrossentropy(_CrossentropyBase):
+@register(
+    "sparse_categorical_crossentropy",
+    kind="sparse_categorical",
+    example={"from_logits": True},
+    arguments=lambda st: st.fixed_dictionaries({"from_logits": st.booleans()}),
+)
+class SparseCategoricalCrossentropy(_Crossentropy):
     r"""Categorical cross-entropy with integer labels as a ``keras.losses.Loss``.
 
     Per example by :func:`sparse_categorical_crossentropy` (see there for the
@@ -400,6 +387,8 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
         5000.0
     """
 
+    per_example = staticmethod(sparse_categorical_crossentropy)
+
     def __init__(
         self,
         from_logits: bool = False,
@@ -410,25 +399,18 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
         validate: bool = True,
     ):
         check_bool("validate", validate)
-        super().__init__(from_logits=from_logits, axis=axis, reduction=reduction, name=name)
-        self.validate = validate
-
-    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
-        return sparse_categorical_crossentropy(
-            y_true, y_pred, self.from_logits, self.axis, validate=self.validate
+        super().__init__(
+            reduction=reduction, name=name, from_logits=from_logits, axis=axis, validate=validate
         )
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "axis": self.axis,
-            "validate": self.validate,
-        }
 
-
-@register("binary_crossentropy")
-class BinaryCrossentropy(_SmoothedCrossentropy):
+@register(
+    "binary_crossentropy",
+    kind="binary",
+    example={"from_logits": True, "label_smoothing": 0.1},
+    arguments=_smoothed_arguments,
+)
+class BinaryCrossentropy(_Crossentropy):
     r"""Binary cross-entropy as a ``keras.losses.Loss``.
 
     Per example by :func:`binary_crossentropy` (the mean over ``axis``), then
@@ -456,7 +438,7 @@ class BinaryCrossentropy(_SmoothedCrossentropy):
         0.1269, 0.3133
     """
 
-    _per_example = staticmethod(binary_crossentropy)
+    per_example = staticmethod(binary_crossentropy)
 
     def __init__(
         self,
@@ -467,9 +449,9 @@ class BinaryCrossentropy(_SmoothedCrossentropy):
         name: str = "binary_crossentropy",
     ):
         super().__init__(
+            reduction=reduction,
+            name=name,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
             axis=axis,
-            reduction=reduction,
-            name=name,
         )

@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 
 from tftrain._validation import check_positive
-from tftrain.losses._base import LossBase, check_rank, check_same_shape, match_ranks, to_float32
+from tftrain.losses._base import FunctionLoss, check_rank, check_same_shape, match_ranks, to_float32
 from tftrain.losses._family import register
 
 
@@ -95,8 +95,13 @@ def asymmetric_loss(
         return tf.reduce_mean(tf.where(error > 0, c * error, -p * error), axis=-1)
 
 
-@register("mse", aliases=("mean_squared_error",))
-class MeanSquaredError(LossBase):
+@register(
+    "mse",
+    aliases=("mean_squared_error",),
+    kind="regression",
+    example={},
+)
+class MeanSquaredError(FunctionLoss):
     r"""Mean squared error as a ``keras.losses.Loss``.
 
     .. math::
@@ -128,17 +133,23 @@ class MeanSquaredError(LossBase):
         0.25
     """
 
+    per_example = staticmethod(mean_squared_error)
+
     def __init__(
         self, reduction: str | None = "sum_over_batch_size", name: str = "mean_squared_error"
     ):
         super().__init__(reduction=reduction, name=name)
 
-    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
-        return mean_squared_error(y_true, y_pred)
 
-
-@register("asymmetric")
-class AsymmetricLoss(LossBase):
+@register(
+    "asymmetric",
+    kind="regression",
+    example={"cost": 1.0, "profit": 9.0},
+    arguments=lambda st: st.fixed_dictionaries(
+        {"cost": st.floats(0.01, 10.0), "profit": st.floats(0.01, 10.0)}
+    ),
+)
+class AsymmetricLoss(FunctionLoss):
     r"""The asymmetric cost/profit loss as a ``keras.losses.Loss``.
 
     .. math::
@@ -171,6 +182,8 @@ class AsymmetricLoss(LossBase):
         14.50
     """
 
+    per_example = staticmethod(asymmetric_loss)
+
     def __init__(
         self,
         cost: float = 1.0,
@@ -180,12 +193,4 @@ class AsymmetricLoss(LossBase):
     ):
         check_positive("cost", cost)
         check_positive("profit", profit)
-        super().__init__(reduction=reduction, name=name)
-        self.cost = cost
-        self.profit = profit
-
-    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
-        return asymmetric_loss(y_true, y_pred, cost=self.cost, profit=self.profit)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "cost": self.cost, "profit": self.profit}
+        super().__init__(reduction=reduction, name=name, cost=cost, profit=profit)

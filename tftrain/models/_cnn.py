@@ -14,7 +14,7 @@ from tftrain.models._mlp import _activation, _shape, kernel_initializer_for
 
 def _activated(layer: keras.layers.Layer, activation: Any) -> list[keras.layers.Layer]:
     """``layer`` followed by a fresh instance of the activation, as its own layer."""
-    fn, _ = _activation(activation)
+    fn = _activation(activation)
     return [layer, fn if isinstance(fn, keras.layers.Layer) else keras.layers.Activation(fn)]
 
 

@@ -10,38 +10,36 @@ import keras
 from tftrain._validation import check_in_range, check_integer
 from tftrain.models._family import register
 
-#: Default kernel initializer by the activation's canonical name: He for the
-#: ReLU family (and its smooth relatives, which are ReLU-like for large inputs),
-#: LeCun for SELU (self-normalising needs it), Glorot for everything else
-#: (sigmoid, tanh, linear, user-registered activations).
-HE = ("relu", "leaky_relu", "elu", "swish", "silu", "gelu", "mish", "prelu", "rrelu", "swish_beta")
-LECUN = ("selu",)
+#: The Keras kernel initializer of each initializer family that an activation
+#: declares at its registration (``initializer="he"``).
+KERNEL_INITIALIZERS = {"glorot": "glorot_uniform", "he": "he_normal", "lecun": "lecun_normal"}
 
 
-def initializer_for(activation_name: str) -> str:
-    """The default kernel initializer for an activation's canonical name.
+def initializer_for(activation: Any) -> str:
+    """The default kernel initializer for an activation: the family it declared.
+
+    He for the ReLU family (and its smooth relatives, which are ReLU-like for
+    large inputs), LeCun for SELU (self-normalising needs it), Glorot for an
+    activation that declares nothing or is not registered.
+
+    Args:
+        activation: an activation's name or spec, or the activation itself.
 
     Example:
         >>> print(initializer_for("relu"), initializer_for("selu"), initializer_for("tanh"))
         he_normal lecun_normal glorot_uniform
     """
-    if activation_name in HE:
-        return "he_normal"
-    if activation_name in LECUN:
-        return "lecun_normal"
-    return "glorot_uniform"
-
-
-def _activation(spec: Any) -> tuple[Any, str]:
-    """The activation (a callable, or a new layer) for ``spec`` and its canonical name."""
     from tftrain import activations
 
-    built = activations.get(spec)
-    try:
-        name = activations.serialize(built)["name"]
-    except ValueError:  # an unregistered callable: its own name
-        name = getattr(built, "__name__", type(built).__name__).lower()
-    return built, name
+    family = activations.initializer_of(activation)
+    return KERNEL_INITIALIZERS[family]
+
+
+def _activation(spec: Any) -> Any:
+    """The activation (a callable, or a new layer) for ``spec``."""
+    from tftrain import activations
+
+    return activations.get(spec)
 
 
 def kernel_initializer_for(activation: Any, kernel_initializer: str | None = None) -> str:
@@ -54,8 +52,7 @@ def kernel_initializer_for(activation: Any, kernel_initializer: str | None = Non
         >>> print(kernel_initializer_for("swish"), kernel_initializer_for("relu", "orthogonal"))
         he_normal orthogonal
     """
-    _, activation_name = _activation(activation)
-    initializer = kernel_initializer or initializer_for(activation_name)
+    initializer = kernel_initializer or initializer_for(_activation(activation))
     try:
         keras.initializers.get(initializer)
     except ValueError:
@@ -79,7 +76,7 @@ def _shape(name: str, value: Any) -> tuple[int, ...] | None:
     return tuple(check_integer(f"{name}[{i}]", v, minimum=1) for i, v in enumerate(value))
 
 
-@register("mlp")
+@register("mlp", example={"input_shape": [3], "output_units": 2, "hidden_units": [4]})
 def mlp(
     *,
     input_shape: Sequence[int] | int | None = None,
@@ -135,14 +132,14 @@ def mlp(
     initializer = kernel_initializer_for(activation, kernel_initializer)
     layers: list[keras.layers.Layer] = [keras.Input(shape)] if shape is not None else []
     for width in hidden or ():
-        fn, _ = _activation(activation)
+        fn = _activation(activation)
         if isinstance(fn, keras.layers.Layer):
             layers += [keras.layers.Dense(width, kernel_initializer=initializer), fn]
         else:
             layers.append(keras.layers.Dense(width, activation=fn, kernel_initializer=initializer))
         if rate:
             layers.append(keras.layers.Dropout(rate))
-    out_fn = _activation(output_activation)[0] if output_activation is not None else None
+    out_fn = _activation(output_activation) if output_activation is not None else None
     if isinstance(out_fn, keras.layers.Layer):
         layers += [keras.layers.Dense(units, kernel_initializer=initializer), out_fn]
     else:
@@ -150,7 +147,7 @@ def mlp(
     return keras.Sequential(layers, name="mlp")
 
 
-@register("linear")
+@register("linear", example={"input_shape": [3], "output_units": 2})
 def linear(
     *,
     input_shape: Sequence[int] | int | None = None,
@@ -176,7 +173,7 @@ def linear(
     """
     shape = _shape("input_shape", input_shape)
     units = check_integer("output_units", output_units, minimum=1)
-    out_fn = _activation(output_activation)[0] if output_activation is not None else None
+    out_fn = _activation(output_activation) if output_activation is not None else None
     layers: list[keras.layers.Layer] = [keras.Input(shape)] if shape is not None else []
     if isinstance(out_fn, keras.layers.Layer):
         layers += [keras.layers.Dense(units), out_fn]

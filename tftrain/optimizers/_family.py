@@ -7,6 +7,7 @@ from typing import Any
 
 import keras
 
+from tftrain._compat import learning_rate_source
 from tftrain._registry import Registry
 
 OPTIMIZERS: Registry[Any] = Registry(
@@ -34,7 +35,12 @@ _KERAS: dict[str, tuple[str, tuple[str, ...]]] = {
 for _name, (_class_name, _aliases) in _KERAS.items():
     _class = getattr(keras.optimizers, _class_name, None)
     if _class is not None:  # every one exists in Keras >= 3.5; older Keras lacks a few
-        register(_name, aliases=_aliases)(_class)
+        register(
+            _name,
+            aliases=_aliases,
+            example={"learning_rate": 0.01},
+            arguments=lambda st: st.fixed_dictionaries({"learning_rate": st.floats(1e-4, 1.0)}),
+        )(_class)
 
 
 def get(spec: Any) -> keras.optimizers.Optimizer:
@@ -87,15 +93,13 @@ def serialize(optimizer: keras.optimizers.Optimizer) -> dict[str, Any]:
         >>> serialize(get({"name": "sgd", "learning_rate": 0.5, "momentum": 0.9}))
         {'name': 'sgd', 'learning_rate': 0.5, 'momentum': 0.9}
     """
-    from tftrain._registry import _parameters
-
     spec = OPTIMIZERS.serialize(optimizer)
-    defaults = {p.name: p.default for p in _parameters(type(optimizer))[0]}
+    params, _ = OPTIMIZERS.parameters(spec["name"])
+    defaults = {p.name: p.default for p in params}
     out: dict[str, Any] = {"name": spec.pop("name")}
     for key, value in spec.items():
         if key == "learning_rate":
-            # Keras keeps a schedule in `_learning_rate`; `learning_rate` is its current value.
-            value = _learning_rate_spec(getattr(optimizer, "_learning_rate", value))
+            value = _learning_rate_spec(learning_rate_source(optimizer))
         elif isinstance(value, float):
             value = _short_float(value)
         if key in defaults and _same(value, defaults[key]):

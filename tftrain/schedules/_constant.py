@@ -11,7 +11,11 @@ from tftrain.schedules._base import Schedule, as_step
 from tftrain.schedules._family import register
 
 
-@register("constant")
+@register(
+    "constant",
+    example={"value": 0.01},
+    arguments=lambda st: st.fixed_dictionaries({"value": st.floats(1e-5, 10.0)}),
+)
 class Constant(Schedule):
     r"""A constant learning rate: :math:`\eta(t) = v` for every step :math:`t`.
 

@@ -12,7 +12,18 @@ from tftrain.schedules._base import Schedule, as_step
 from tftrain.schedules._family import register
 
 
-@register("cosine_decay", aliases=("cosine",))
+@register(
+    "cosine_decay",
+    aliases=("cosine",),
+    example={"initial_learning_rate": 0.1, "decay_steps": 500, "alpha": 0.1},
+    arguments=lambda st: st.fixed_dictionaries(
+        {
+            "initial_learning_rate": st.floats(1e-5, 10.0),
+            "decay_steps": st.integers(1, 10_000),
+            "alpha": st.floats(0.0, 1.0),
+        }
+    ),
+)
 class CosineDecay(Schedule):
     r"""Cosine decay from the initial rate to ``alpha`` times it (Loshchilov & Hutter, 2017).
 

@@ -6,12 +6,45 @@ from typing import Any
 
 import tensorflow as tf
 
-from tftrain._validation import check_integer, check_non_negative, check_positive
+from tftrain._validation import ArgumentError, check_integer, check_non_negative, check_positive
 from tftrain.schedules._base import Schedule, as_step
 from tftrain.schedules._family import register
 
 
-@register("exponential_decay")
+def _arguments(st: Any) -> Any:
+    """Valid arguments (``st`` is ``hypothesis.strategies``); a growing rate gets a ceiling."""
+
+    @st.composite
+    def draw_arguments(draw: Any) -> dict[str, Any]:
+        initial = draw(st.floats(1e-5, 10.0))
+        rate = draw(st.floats(0.05, 3.0).filter(lambda r: abs(r - 1.0) > 1e-3))
+        spec = {
+            "initial_learning_rate": initial,
+            "decay_steps": draw(st.integers(1, 10_000)),
+            "decay_rate": rate,
+            "staircase": draw(st.booleans()),
+            "transition_begin": draw(st.integers(0, 1000)),
+        }
+        if rate > 1 or draw(st.booleans()):  # unbounded growth overflows (tested on its own)
+            fraction = draw(st.floats(0.0, 1.0))
+            spec["end_value"] = initial * fraction if rate < 1 else initial / max(fraction, 1e-3)
+        return spec
+
+    return draw_arguments()
+
+
+@register(
+    "exponential_decay",
+    example={
+        "initial_learning_rate": 0.1,
+        "decay_steps": 7,
+        "decay_rate": 0.9,
+        "staircase": True,
+        "transition_begin": 3,
+        "end_value": 0.01,
+    },
+    arguments=_arguments,
+)
 class ExponentialDecay(Schedule):
     r"""Exponential decay of the learning rate.
 
@@ -24,7 +57,8 @@ class ExponentialDecay(Schedule):
     with :math:`\eta_0` = ``initial_learning_rate``, :math:`r` = ``decay_rate``,
     :math:`T` = ``decay_steps`` and :math:`t_0` = ``transition_begin``; then
     bounded by ``end_value``: a floor when decaying (:math:`r < 1`), a ceiling
-    when growing (:math:`r > 1`). With ``transition_begin=0`` and no
+    when growing (:math:`r > 1`); with :math:`r = 1` the rate stays
+    :math:`\eta_0` and ``end_value`` has no effect. With ``transition_begin=0`` and no
     ``end_value`` the values are those of
     ``keras.optimizers.schedules.ExponentialDecay``, computed the same way in
     float32. A negative step is treated as step 0. Growth without an
@@ -82,16 +116,18 @@ class ExponentialDecay(Schedule):
         if end_value is not None:
             end = check_non_negative("end_value", end_value)
             if rate < 1 and end > initial:
-                raise ValueError(
+                raise ArgumentError(
+                    "end_value",
                     "Argument `end_value` must be <= initial_learning_rate when decaying "
                     f"(decay_rate < 1). Received: end_value={end_value!r}, "
-                    f"initial_learning_rate={initial_learning_rate!r}"
+                    f"initial_learning_rate={initial_learning_rate!r}",
                 )
             if rate > 1 and end < initial:
-                raise ValueError(
+                raise ArgumentError(
+                    "end_value",
                     "Argument `end_value` must be >= initial_learning_rate when growing "
                     f"(decay_rate > 1). Received: end_value={end_value!r}, "
-                    f"initial_learning_rate={initial_learning_rate!r}"
+                    f"initial_learning_rate={initial_learning_rate!r}",
                 )
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -110,7 +146,7 @@ class ExponentialDecay(Schedule):
         lr = tf.constant(self.initial_learning_rate, tf.float32) * tf.pow(
             tf.constant(self.decay_rate, tf.float32), p
         )
-        if self.end_value is not None:
+        if self.end_value is not None and self.decay_rate != 1:
             bound = tf.constant(self.end_value, tf.float32)
             lr = tf.maximum(lr, bound) if self.decay_rate < 1 else tf.minimum(lr, bound)
         return lr

@@ -7,12 +7,30 @@ from typing import Any
 
 import tensorflow as tf
 
-from tftrain._validation import check_increasing, check_number
+from tftrain._validation import ArgumentError, check_increasing, check_number
 from tftrain.schedules._base import Schedule, as_step
 from tftrain.schedules._family import register
 
 
-@register("piecewise_constant", aliases=("piecewise",))
+def _arguments(st: Any) -> Any:
+    """Valid arguments (``st`` is ``hypothesis.strategies``): one more value than boundaries."""
+
+    @st.composite
+    def draw_arguments(draw: Any) -> dict[str, Any]:
+        boundaries = sorted(draw(st.sets(st.integers(0, 100_000), min_size=1, max_size=5)))
+        count = len(boundaries) + 1
+        values = draw(st.lists(st.floats(1e-5, 10.0), min_size=count, max_size=count))
+        return {"boundaries": boundaries, "values": values}
+
+    return draw_arguments()
+
+
+@register(
+    "piecewise_constant",
+    aliases=("piecewise",),
+    example={"boundaries": [2, 500], "values": [0.1, 0.05, 0.001]},
+    arguments=_arguments,
+)
 class PiecewiseConstant(Schedule):
     r"""A rate that is constant between boundaries, as Keras's ``PiecewiseConstantDecay``.
 
@@ -47,9 +65,10 @@ class PiecewiseConstant(Schedule):
         for i, v in enumerate(values):
             check_number(f"values[{i}]", v)
         if len(values) != len(boundaries) + 1:
-            raise ValueError(
+            raise ArgumentError(
+                "values",
                 "Argument `values` must have one more element than `boundaries`. "
-                f"Received: len(boundaries)={len(boundaries)}, len(values)={len(values)}"
+                f"Received: len(boundaries)={len(boundaries)}, len(values)={len(values)}",
             )
         self.boundaries = boundaries
         self.values = values

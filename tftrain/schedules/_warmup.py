@@ -12,7 +12,42 @@ from tftrain.schedules._base import Schedule, as_step, to_spec
 from tftrain.schedules._family import get, register
 
 
-@register("linear_warmup", aliases=("warmup",))
+def _arguments(st: Any) -> Any:
+    """Valid arguments (``st`` is ``hypothesis.strategies``), wrapping a declared schedule."""
+    from tftrain.schedules._family import SCHEDULES
+
+    inner = st.one_of(
+        [
+            SCHEDULES.fact(name, "arguments")(st).map(
+                lambda kwargs, name=name: {"name": name, **kwargs}
+            )
+            for name in ("constant", "cosine_decay", "exponential_decay")
+        ]
+    )
+    return st.fixed_dictionaries(
+        {
+            "schedule": inner,
+            "warmup_steps": st.integers(0, 1000),
+            "initial_learning_rate": st.floats(0.0, 1.0),
+        }
+    )
+
+
+@register(
+    "linear_warmup",
+    aliases=("warmup",),
+    example={
+        "warmup_steps": 4,
+        "initial_learning_rate": 0.01,
+        "schedule": {
+            "name": "exponential_decay",
+            "initial_learning_rate": 0.1,
+            "decay_steps": 10,
+            "decay_rate": 0.5,
+        },
+    },
+    arguments=_arguments,
+)
 class LinearWarmup(Schedule):
     r"""A linear ramp for ``warmup_steps`` steps, then the wrapped schedule.
 

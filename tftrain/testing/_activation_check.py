@@ -23,10 +23,14 @@ from tftrain.testing._report import (
 )
 from tftrain.testing._schedule_check import registered
 
-#: Where gradients are compared: spread over [-6, 6], none near 0 (a common kink).
-GRADIENT_POINTS: tuple[float, ...] = (
-    -5.9, -4.3, -3.1, -2.05, -1.3, -0.73, -0.31, -0.11, 0.13, 0.29, 0.71, 1.37, 2.2, 3.3, 4.7, 5.8
-)  # fmt: skip
+#: Where gradients are compared: a dense spread over [-6, 6] (kept off the
+#: integers and halves, where kinks tend to sit) and a few fixed points.
+GRADIENT_POINTS: tuple[float, ...] = tuple(
+    sorted(
+        {float(v) for v in np.round(np.linspace(-5.9, 5.9, 237) + 0.0137, 6)}
+        | {-5.9, -4.3, -3.1, -2.05, -1.3, -0.73, -0.31, -0.11, 0.13, 0.29, 0.71, 1.37, 2.2, 3.3}
+    )
+)
 
 #: The dtypes an activation must keep.
 FLOAT_DTYPES: tuple[str, ...] = ("float16", "bfloat16", "float32", "float64")
@@ -35,11 +39,16 @@ _SHAPES: tuple[tuple[int, ...], ...] = ((), (0,), (5,), (2, 3), (2, 0, 3))
 
 
 def _grid(low: float, high: float) -> np.ndarray:
-    """Inputs over ``[low, high]``: an even spread, the ends, zero and tiny magnitudes."""
-    spread = np.linspace(low, high, 41)
-    special = [low, high, 0.0, -0.0, 1e-3, -1e-3, 1e-30, -1e-30, 1e-40, -1e-40, 0.5, -0.5]
-    values = np.concatenate([spread, [v for v in special if low <= v <= high]])
-    return values
+    """Dense inputs over ``[low, high]``.
+
+    An even spread of 4001 points, every power-of-ten magnitude from subnormal
+    (1e-45) up to the range's ends on both sides (with 1.5x and 5x of each), the
+    ends, and signed zeros; one vectorized call per dtype covers them all.
+    """
+    spread = np.linspace(low, high, 4001)
+    magnitudes = np.array([m * 10.0**k for k in range(-45, 39) for m in (1.0, 1.5, 5.0)])
+    special = np.concatenate([[low, high, 0.0, -0.0, 0.5, -0.5], magnitudes, -magnitudes])
+    return np.concatenate([spread, special[(special >= low) & (special <= high)]])
 
 
 def _variant(fn: Any, dtype: str) -> Callable[[tf.Tensor], tf.Tensor]:
@@ -74,13 +83,14 @@ def check_activation(
       ``(0,)``, ``(5,)``, ``(2, 3)``, ``(2, 0, 3)`` (and ``inputs``), the output
       has the input's dtype and shape;
     * **finite in range**: output and gradient are finite for finite inputs in
-      ``finite_range`` (an even spread, the ends, zeros, tiny and subnormal
-      magnitudes), in every dtype;
+      ``finite_range`` (a dense even spread, every power-of-ten magnitude from
+      subnormal up, the ends, signed zeros, and ``inputs``), in every dtype;
     * **propagates NaN**: a NaN input gives a NaN output, in every dtype;
     * **gradient matches numerical**: the gradient ``tf.GradientTape`` takes
       (custom gradients included) is within ``gradient_tolerance`` of central
       differences in float64 at ``gradient_points`` farther than 0.01 from
-      ``kinks`` (through ``tftrain.activations.check_gradient``);
+      ``kinks``, both eagerly and inside a ``tf.function`` (through
+      ``tftrain.activations.check_gradient``);
     * **traces once**: one ``tf.function`` trace serves several inputs of one
       dtype and shape, with the eager values (to four times the float32 tolerance: graph
       rewrites may reorder operations);
@@ -200,7 +210,7 @@ def check_activation(
                 got=str(mismatch),
             ) from mismatch
 
-    samples = [tf.constant(np.linspace(low, high, 7) * s, tf.float32) for s in (1.0, 0.5, 0.01)]
+    samples = [tf.constant(np.linspace(low, high, 1001) * s, tf.float32) for s in (1.0, 0.5, 0.01)]
 
     def compare(label: str, f: Any, g: Any, scale: float) -> None:
         for x in samples:
@@ -236,7 +246,7 @@ def check_activation(
         count = traced.experimental_get_tracing_count()
         if count != 1:
             raise Violation(
-                input=f"{len(samples)} float32 tensors of shape (7,)",
+                input=f"{len(samples)} float32 tensors of shape (1001,)",
                 expected="1 trace",
                 got=f"{count} traces",
             )

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tftrain._validation import check_one_of
+from tftrain._validation import check_integer, check_one_of
 from tftrain.testing._report import (
     CheckReport,
     NotApplicable,
@@ -24,7 +24,48 @@ DEFAULT_STEPS: tuple[int, ...] = (
     0, 1, 2, 3, 5, 9, 10, 11, 99, 100, 101, 999, 1_000, 1_001, 10_000, 100_000, 1_000_000
 )  # fmt: skip
 
+#: Every step up to this one is scanned (vectorized), besides ``steps``.
+DENSE_UNTIL = 10_000
+
 _MONOTONIC = ("increasing", "decreasing")
+
+
+def dense_steps(until: int = DENSE_UNTIL) -> np.ndarray:
+    """Every step from 0 to ``until``, then a geometric sweep to ``1e9``.
+
+    Example:
+        >>> grid = dense_steps(100)
+        >>> print(grid[:3], grid[100], grid[-1], len(grid))
+        [0 1 2] 100 1000000000 301
+    """
+    sweep = np.geomspace(until + 1, 10**9, 200).round().astype(np.int64)
+    return np.unique(np.concatenate([np.arange(until + 1, dtype=np.int64), sweep]))
+
+
+def _rates_at(schedule: Any, grid: np.ndarray) -> np.ndarray | None:
+    """The schedule at every step of ``grid``, as float64, in one call where it can.
+
+    A schedule is called with the whole int64 vector; one that does not give a
+    rate per step (a scalar-only schedule) is mapped over the steps in a
+    ``tf.function`` instead. ``None`` when it cannot be traced either: the
+    "traces once" property reports that, and the scan is left out.
+    """
+    steps = tf.constant(grid, tf.int64)
+    try:
+        rates = schedule(steps)
+        if tf.is_tensor(rates) and rates.shape == steps.shape:
+            return np.asarray(tf.cast(rates, tf.float64))
+    except Exception:  # a scalar-only schedule: mapped below
+        pass
+    mapped = tf.function(
+        lambda t: tf.map_fn(
+            lambda one: tf.cast(schedule(one), tf.float64), t, fn_output_signature=tf.float64
+        )
+    )
+    try:
+        return np.asarray(mapped(steps))
+    except Exception:  # not traceable: "traces once" reports it
+        return None
 
 
 def _tf_functions(obj: Any) -> dict[str, Any]:
@@ -48,11 +89,15 @@ def check_schedule(
     steps: Sequence[int] = DEFAULT_STEPS,
     monotonic: str | None = None,
     jit_compile: bool = True,
+    dense_until: int = DENSE_UNTIL,
 ) -> CheckReport:
     r"""Checks that a learning-rate schedule behaves like tftrain's own.
 
     Properties, each evaluated at every step of ``steps`` passed as an int64
-    tensor (as ``optimizer.iterations`` is):
+    tensor (as ``optimizer.iterations`` is); **finite** and **monotonic** also
+    at every step from 0 to ``dense_until`` and at a geometric sweep of steps
+    beyond, up to ``1e9`` (one vectorized call, so a one-step bump anywhere
+    early in training is found):
 
     * **float32 scalar**: the rate is a float32 tensor of shape ``()``;
     * **finite**: no NaN or infinity at any step;
@@ -76,9 +121,12 @@ def check_schedule(
     Args:
         schedule: a ``LearningRateSchedule`` or a spec that
             ``tftrain.schedules.get`` accepts.
-        steps: the steps to evaluate at; non-negative integers, at least one.
+        steps: the steps to evaluate at; non-negative integers, at least one
+            (e.g. drawn by ``tftrain.testing.strategies.steps()``).
         monotonic: ``None``, ``"increasing"`` or ``"decreasing"`` (non-strict).
         jit_compile: whether to check XLA compilation.
+        dense_until: every step up to this one is scanned for the finite and
+            monotonic properties; an integer ``>= 0``.
 
     Returns:
         A :class:`CheckReport` naming the properties that hold.
@@ -110,6 +158,7 @@ def check_schedule(
             f"Argument `steps` must be a non-empty sequence of integers >= 0. Received: {steps!r}"
         )
     check_one_of("monotonic", monotonic, (None, *_MONOTONIC))
+    check_integer("dense_until", dense_until, minimum=0)
     schedule = schedules.get(schedule)
     run = PropertyRun(f"schedule {name_of(schedule)}")
     step_tensors = [tf.constant(s, tf.int64) for s in steps]
@@ -126,6 +175,20 @@ def check_schedule(
             cache["eager"] = np.array([np.asarray(tf.cast(v, tf.float64)) for v in out])
         return cache["eager"]
 
+    def scanned() -> tuple[np.ndarray, np.ndarray]:
+        """The given and the dense steps, sorted, with their rates."""
+        if "scanned" not in cache:
+            grid = dense_steps(dense_until)
+            rates = _rates_at(schedule, grid)
+            if rates is None:
+                grid, rates = grid[:0], np.zeros(0)
+            # The grid's value wins where a step is in both (np.unique keeps the first).
+            all_steps, first = np.unique(
+                np.concatenate([grid, np.asarray(steps, np.int64)]), return_index=True
+            )
+            cache["scanned"] = (all_steps, np.concatenate([rates, eager()])[first])
+        return cache["scanned"]
+
     def float32_scalar() -> None:
         eager()
         for s, rate in zip(steps, cache["raw"], strict=True):
@@ -139,13 +202,13 @@ def check_schedule(
                 )
 
     def finite() -> None:
-        rates = eager()
-        bad = ~np.isfinite(rates)
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise Violation(
-                input=f"step={steps[i]}", expected="a finite rate", got=repr(float(rates[i]))
-            )
+        for where, rates in (steps, eager()), scanned():
+            bad = ~np.isfinite(rates)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise Violation(
+                    input=f"step={where[i]}", expected="a finite rate", got=repr(float(rates[i]))
+                )
 
     def compare(label: str, fn: Any, scale: float) -> None:
         expected = eager()
@@ -234,9 +297,7 @@ def check_schedule(
     def monotone() -> None:
         if monotonic is None:
             raise NotApplicable("not declared monotonic")
-        order = np.argsort(steps, kind="stable")
-        rates = eager()[order]
-        ordered = [steps[i] for i in order]
+        ordered, rates = scanned()
         with np.errstate(invalid="ignore"):  # inf - inf: the finite property reports it
             diffs = np.diff(rates)
         bad = diffs > 0 if monotonic == "decreasing" else diffs < 0
@@ -268,11 +329,11 @@ def registered(family: Any, component: Any, noun: str) -> bool:
         >>> registered(schedules, schedules.Constant(0.1), "schedule")
         True
     """
-    from tftrain._registry import _FAMILIES, BoundFunction, Registry
+    from tftrain import families
 
-    if isinstance(component, BoundFunction):
+    if isinstance(component, families.BoundFunction):
         return component.family == noun
     registry = getattr(getattr(family, "serialize", None), "__self__", None)
-    if not isinstance(registry, Registry):
-        registry = _FAMILIES.get(noun)
-    return registry is not None and registry.name_of(component) is not None
+    if not isinstance(registry, families.Registry):
+        registry = families.family(noun)
+    return registry.name_of(component) is not None

@@ -14,8 +14,9 @@ Example:
 
 from tftrain.training._callbacks import Callback
 from tftrain.training._complexity import ComplexityReport, LayerComplexity, model_complexity
-from tftrain.training._fit import NonFiniteLossError, fit
+from tftrain.training._fit import fit
 from tftrain.training._history import History
+from tftrain.training._nonfinite import NonFiniteLossError
 
 __all__ = [
     "Callback",

@@ -28,8 +28,9 @@ def release(iterator: Any) -> None:
     """Deletes ``iterator`` on a background thread; the caller drops its references after.
 
     Deleting a used ``tf.data`` iterator waits for its autotuning thread to
-    notice: about 260 ms here after an epoch of 0.4 s (none with autotuning
-    off), time the next epoch would otherwise wait for on this thread.
+    notice (not at all with autotuning off), time the next epoch would
+    otherwise wait for on this thread (``benchmarks/training_loop.py`` runs
+    many short epochs).
     """
     global _reaper
     with _reaper_lock:
@@ -130,8 +131,8 @@ class Batches:
         """The batches of ``epoch`` (from 0), without the first ``skip``.
 
         A dataset is used as given, as Keras's ``fit`` does: a ``prefetch``
-        added on top cost about 13 ms per epoch in iterator set-up (3% of the
-        benchmark MLP's epoch) and gains nothing over the pipeline's own.
+        added on top costs iterator set-up every epoch and gains nothing over
+        the pipeline's own (``benchmarks/training_loop.py``).
         """
         if self._dataset is not None:
             return self._dataset.skip(skip) if skip else self._dataset

@@ -16,12 +16,14 @@ Example:
 from tftrain.testing.strategies._components import (
     activation_specs,
     arguments,
+    example,
     loss_specs,
     register_arguments,
     schedule_specs,
     specs,
 )
 from tftrain.testing.strategies._recipes import recipes
+from tftrain.testing.strategies._steps import steps
 from tftrain.testing.strategies._tensors import EDGES, edge_values, labels, logits, tensors
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "activation_specs",
     "arguments",
     "edge_values",
+    "example",
     "labels",
     "logits",
     "loss_specs",
@@ -36,5 +39,6 @@ __all__ = [
     "register_arguments",
     "schedule_specs",
     "specs",
+    "steps",
     "tensors",
 ]

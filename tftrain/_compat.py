@@ -1,0 +1,109 @@
+"""Every private Keras and TensorFlow name tftrain reaches, behind one named function each.
+
+Keras and TensorFlow may rename or drop any of these in a release. Keeping them
+here means one module to fix, and ``tests/test_compat.py`` checks each against
+the installed versions so that such a release fails there, by name, rather than
+somewhere inside a training run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+from tensorflow.core.framework import summary_pb2
+
+try:  # TensorFlow's own test for "inside tf.function(jit_compile=True)"
+    from tensorflow.python.framework import ops as _ops
+    from tensorflow.python.ops import control_flow_util as _control_flow_util
+except ImportError:  # pragma: no cover - tests/test_compat.py fails when this happens
+    _control_flow_util = None
+
+try:  # whether any tape records here; TensorFlow's own test
+    from tensorflow.python.eager.record import could_possibly_record as _could_possibly_record
+except ImportError:  # pragma: no cover - tests/test_compat.py fails when this happens
+    _could_possibly_record = None
+
+#: Whether this TensorFlow has the internal test behind :func:`a_tape_may_record`.
+HAS_RECORDING_TEST = _could_possibly_record is not None
+
+#: Whether this TensorFlow has the internal test behind :func:`in_xla_context`.
+HAS_XLA_CONTEXT_TEST = _control_flow_util is not None
+
+
+def in_xla_context() -> bool:
+    """True while building a graph that XLA will compile (``tf.function(jit_compile=True)``).
+
+    False eagerly, in plain graphs, and on a TensorFlow without the internal
+    test (see :data:`HAS_XLA_CONTEXT_TEST`).
+    """
+    if _control_flow_util is None or tf.executing_eagerly():
+        return False
+    return bool(_control_flow_util.GraphOrParentsInXlaContext(_ops.get_default_graph()))
+
+
+def a_tape_may_record() -> bool:
+    """Whether a gradient tape may record the ops run here (True when unsure).
+
+    Without TensorFlow's internal test (see :data:`HAS_RECORDING_TEST`) the
+    answer is always True: callers then recompute what a tape might need,
+    which is correct, only slower.
+    """
+    return True if _could_possibly_record is None else bool(_could_possibly_record())
+
+
+def strategy_supports_no_merge_call() -> bool:
+    """Whether the current strategy runs replica code without ``merge_call`` synchronisation."""
+    return bool(tf.__internal__.distribute.strategy_supports_no_merge_call())
+
+
+def learning_rate_source(optimizer: keras.optimizers.Optimizer) -> Any:
+    """What sets the learning rate: a ``LearningRateSchedule``, a variable or a callable.
+
+    Keras's public ``optimizer.learning_rate`` is the current value; the
+    schedule itself is kept in a private attribute.
+    """
+    return optimizer._learning_rate
+
+
+def set_learning_rate_schedule(
+    optimizer: keras.optimizers.Optimizer,
+    schedule: keras.optimizers.schedules.LearningRateSchedule,
+) -> None:
+    """Makes ``schedule`` ``optimizer``'s learning rate, keeping the optimizer checkpointable.
+
+    Keras drops the old rate variable from its variable list in place, which
+    leaves a list that ``tf.train.Checkpoint`` refuses to save; a fresh copy of
+    it is append-only again.
+    """
+    optimizer.learning_rate = schedule
+    optimizer._variables = list(optimizer._variables)
+
+
+def optimizer_strategy(optimizer: keras.optimizers.Optimizer, default: Any) -> Any:
+    """The ``tf.distribute.Strategy`` ``optimizer`` was created under, else ``default``."""
+    return getattr(optimizer, "_distribution_strategy", default)
+
+
+def variable_storage(variable: keras.Variable) -> tf.Variable:
+    """The ``tf.Variable`` that stores a Keras 3 variable, even inside an autocast scope.
+
+    ``variable.value`` is a cast tensor inside ``keras.mixed_precision``'s
+    autocast scope; the storage is needed to assign to it or to key it.
+    """
+    inner = variable.value
+    return inner if isinstance(inner, tf.Variable) else variable._value
+
+
+def loss_wrapper_kwargs(loss: Any) -> dict[str, Any] | None:
+    """The keyword arguments a Keras ``LossFunctionWrapper`` passes its function, else None."""
+    kwargs = getattr(loss, "_fn_kwargs", None)
+    return kwargs if isinstance(kwargs, dict) else None
+
+
+#: Marks a summary as a TensorBoard scalar, so ``tensorboard`` need not be installed to write one.
+SCALAR_SUMMARY_METADATA = summary_pb2.SummaryMetadata(
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
+    data_class=summary_pb2.DATA_CLASS_SCALAR,
+)
