@@ -14,26 +14,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 
-from tftrain import config, training
+from tftrain import config
+from tftrain.compare import EpochTimer
 
 HERE = Path(__file__).resolve().parent
-
-
-class EpochTimer(training.Callback):
-    """Wall-clock seconds of each epoch."""
-
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-        self._start = 0.0
-
-    def on_epoch_begin(self, epoch: int) -> None:
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict) -> None:
-        self.seconds.append(time.perf_counter() - self._start)
 
 
 def compare(recipe_path: str | Path, activations: list[str], overrides: list[str]) -> list[dict]:

@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from tftrain import (
         activations,
+        compare,
         config,
         data,
         ema,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "__version__",
     "activations",
+    "compare",
     "config",
     "data",
     "ema",

@@ -1,4 +1,4 @@
-"""The ``tftrain`` command: train, check and plot recipes, list the registered components.
+"""The ``tftrain`` command: train, compare, check and plot recipes; list the components.
 
 Run ``tftrain --help`` (or ``python -m tftrain --help``). User mistakes (a
 missing file, a bad recipe or override) print one ``tftrain: error:`` line per
@@ -69,6 +69,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     train.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
+
+    compare = commands.add_parser(
+        "compare",
+        help="train every combination of varied keys over seeds; tables and plots with CIs",
+    )
+    compare.add_argument("recipe", nargs="?", help="a .toml or .json recipe (default: built-in)")
+    compare.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        required=True,
+        metavar="KEY=V1,V2,...",
+        help="a recipe key and its values, e.g. --vary model.activation=relu,swish (repeatable; "
+        "every combination runs; the first is the baseline)",
+    )
+    compare.add_argument(
+        "--seeds", default="5", help="a count (5: seeds 0-4) or a list (0,3,7); default 5"
+    )
+    _add_set(compare)
+    compare.add_argument(
+        "--out",
+        help="the comparison folder (default: comparisons/RECIPE_NAME); run again to resume",
+    )
+    compare.add_argument(
+        "--jobs", type=int, default=1, help="runs at a time, in separate processes (default 1)"
+    )
+    compare.add_argument(
+        "--metric",
+        dest="metrics",
+        action="append",
+        metavar="NAME",
+        help="a final metric to report, e.g. val_accuracy (repeatable; default: all)",
+    )
+    compare.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
 
     check = commands.add_parser("check", help="validate a recipe and print it resolved")
     check.add_argument("recipe", nargs="?", help="a .toml or .json recipe (default: built-in)")
@@ -157,6 +191,36 @@ def _final_table(final: dict[str, float]) -> str:
             row += f"  {ema:12.6g}" if ema is not None else f"  {'':>12}"
         lines.append(row)
     return "\n".join(lines)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from tftrain import compare, plotting
+
+    name = Path(args.recipe).stem if args.recipe else "default"
+    plan = compare.Comparison(
+        args.recipe,
+        Path(args.out) if args.out else Path("comparisons") / name,
+        [compare.Variation.parse(text) for text in args.vary],
+        compare.parse_seeds(args.seeds),
+        list(args.overrides),
+    )
+    print(f"tftrain: comparing {len(plan.combinations())} combinations x {len(plan.seeds)} "
+          f"seeds into {plan.out}/", flush=True)  # fmt: skip
+    outcomes = compare.run_comparison(
+        plan, jobs=args.jobs, log=lambda line: print(f"tftrain: {line}", flush=True)
+    )
+    report = compare.collect(plan, metrics=args.metrics)
+    files = report.write(plan.out)
+    if not args.no_plots and plotting.matplotlib_available() and report.runs:
+        files += plotting.plot_comparison(report, plan.out)
+    print(report.to_markdown())
+    print(f"tftrain: wrote {', '.join(p.name for p in files)} in {plan.out}/")
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        print(f"tftrain: error: {len(failed)} runs failed (non-finite loss); see above",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -257,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Example:
         >>> main(["list", "models"])
         models:
+          cnn     A small convolutional network: conv-pool blocks, then dense layers.
           linear  A linear model: one dense layer, y = W x + b, then output_activation.
           mlp     A multi-layer perceptron: dense layers with an activation between them.
         0
@@ -268,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    commands = {"train": _train, "check": _check, "list": _list, "plot": _plot}
+    commands = {"train": _train, "compare": _compare, "check": _check, "list": _list, "plot": _plot}
     from tftrain import config
     from tftrain.config import RecipeError
 

@@ -269,6 +269,94 @@ def plot_history(history: Any, out_dir: str | Path) -> list[Path]:
     return written
 
 
+def _grid(count: int) -> tuple[Any, list[Any]]:
+    cols = min(3, max(1, count))
+    rows = -(-max(1, count) // cols)
+    figure, axes = _figure(rows, cols, size=(5.0, 3.6))
+    flat = list(axes.flat)
+    for ax in flat[count:]:
+        ax.set_visible(False)
+    return figure, flat[:count]
+
+
+def plot_comparison(report: Any, out_dir: str | Path) -> list[Path]:
+    """Plots a comparison: ``curves.png`` (mean curves with a band over seeds) and
+    ``final_metrics.png`` (final metrics and time per epoch with error bars).
+
+    Bands and error bars are the report's confidence intervals over seeds
+    (Student t); the dots on the error-bar plot are the single seeds.
+
+    Args:
+        report: a :class:`tftrain.compare.ComparisonReport`.
+        out_dir: the folder to write into (created if needed).
+
+    Returns:
+        The two paths written.
+
+    Raises:
+        ImportError: matplotlib is not installed.
+
+    Example:
+        >>> import tempfile
+        >>> from tftrain.compare import ComparisonReport, RunRecord
+        >>> runs = [RunRecord(c, s, {"val_loss": v[-1]}, {"val_loss": v}, 1.0)
+        ...         for c, s, v in [("a", 0, [1.0, 0.5]), ("a", 1, [0.9, 0.6]),
+        ...                         ("b", 0, [1.1, 0.4]), ("b", 1, [1.0, 0.3])]]
+        >>> report = ComparisonReport(["a", "b"], runs, ["val_loss"])
+        >>> print([p.name for p in plot_comparison(report, tempfile.mkdtemp())])
+        ['curves.png', 'final_metrics.png']
+    """
+    from tftrain.compare import SECONDS, mean_interval
+
+    out = Path(out_dir)
+    colors = [f"C{i % 10}" for i in range(len(report.combinations))]
+    percent = f"{report.confidence:.0%}"
+
+    figure, axes = _grid(len(report.metrics))
+    for ax, metric in zip(axes, report.metrics, strict=True):
+        for combination, color in zip(report.combinations, colors, strict=True):
+            curves = [r.curves[metric] for r in report.runs if r.combination == combination]
+            curves = [c for c in curves if c]
+            if not curves:
+                continue
+            length = min(len(c) for c in curves)
+            per_epoch = [mean_interval([c[i] for c in curves], report.confidence)
+                         for i in range(length)]  # fmt: skip
+            epochs = np.arange(1, length + 1)
+            ax.plot(epochs, [i.mean for i in per_epoch], color=color,
+                    label=f"{combination} (n={len(curves)})")  # fmt: skip
+            if len(curves) > 1:
+                ax.fill_between(epochs, [i.low for i in per_epoch], [i.high for i in per_epoch],
+                                color=color, alpha=0.2, linewidth=0)  # fmt: skip
+        ax.set(xlabel="epoch", ylabel=metric, title=f"{metric} (mean, {percent} CI)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    written = [_save(figure, out / "curves.png")]
+
+    quantities = [*report.metrics, SECONDS]
+    figure, axes = _grid(len(quantities))
+    positions = np.arange(len(report.combinations))
+    for ax, metric in zip(axes, quantities, strict=True):
+        for x, combination, color in zip(positions, report.combinations, colors, strict=True):
+            values = list(report.values(combination, metric).values())
+            if not values:
+                continue
+            interval = mean_interval(values, report.confidence)
+            if interval.n > 1:
+                error = [[interval.mean - interval.low], [interval.high - interval.mean]]
+            else:
+                error = None
+            ax.errorbar([x], [interval.mean], yerr=error, fmt="o", color=color, capsize=6,
+                        markersize=7)  # fmt: skip
+            spread = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else [0.0]
+            ax.scatter(x + np.asarray(spread) + 0.25, values, color=color, s=10, alpha=0.6)
+        ax.set_xticks(positions, report.combinations, rotation=20, ha="right", fontsize="small")
+        ax.set(ylabel=metric, title=f"{metric} (mean, {percent} CI)")
+        ax.grid(alpha=0.3, axis="y")
+    written.append(_save(figure, out / "final_metrics.png"))
+    return written
+
+
 def _whole_numbers() -> Any:
     from matplotlib.ticker import MaxNLocator
 

@@ -42,6 +42,28 @@ def _activation(spec: Any) -> Any:
     return activations.get(spec)
 
 
+def kernel_initializer_for(activation: Any, kernel_initializer: str | None = None) -> str:
+    """The kernel initializer a model uses: ``kernel_initializer``, else the activation's default.
+
+    Raises:
+        ValueError: an unknown activation, or a name Keras has no initializer for.
+
+    Example:
+        >>> print(kernel_initializer_for("swish"), kernel_initializer_for("relu", "orthogonal"))
+        he_normal orthogonal
+    """
+    initializer = kernel_initializer or initializer_for(_activation(activation))
+    try:
+        keras.initializers.get(initializer)
+    except ValueError:
+        raise ValueError(
+            f"Invalid value for argument `kernel_initializer`: {initializer!r} is not a Keras "
+            f"initializer (for example 'he_normal', 'glorot_uniform', 'lecun_normal'). "
+            f"Received: kernel_initializer={kernel_initializer!r}"
+        ) from None
+    return initializer
+
+
 def _shape(name: str, value: Any) -> tuple[int, ...] | None:
     if value is None:
         return None
@@ -107,15 +129,7 @@ def mlp(
     units = check_integer("output_units", output_units, minimum=1)
     hidden = _shape("hidden_units", list(hidden_units) if hidden_units is not None else [])
     rate = check_in_range("dropout", dropout, 0.0, 1.0, high_inclusive=False)
-    initializer = kernel_initializer or initializer_for(activation)
-    try:
-        keras.initializers.get(initializer)
-    except ValueError:
-        raise ValueError(
-            f"Invalid value for argument `kernel_initializer`: {initializer!r} is not a Keras "
-            f"initializer (for example 'he_normal', 'glorot_uniform', 'lecun_normal'). "
-            f"Received: kernel_initializer={kernel_initializer!r}"
-        ) from None
+    initializer = kernel_initializer_for(activation, kernel_initializer)
     layers: list[keras.layers.Layer] = [keras.Input(shape)] if shape is not None else []
     for width in hidden or ():
         fn = _activation(activation)
