@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -62,10 +63,24 @@ def _import_subpackages() -> None:
         importlib.import_module(f"{__name__}.{name}")
 
 
+def _importing_a_subpackage() -> bool:
+    """Whether one of tftrain's own modules is being imported right now."""
+    return any(
+        getattr(getattr(module, "__spec__", None), "_initializing", False)
+        for key, module in list(sys.modules.items())
+        if key.startswith(f"{__name__}.")
+    )
+
+
 def __getattr__(name: str) -> Any:
     if name in _SUBPACKAGES:
-        _import_subpackages()
-        return globals()[name]
+        module = importlib.import_module(f"{__name__}.{name}")
+        # A user's first `tftrain.<family>` loads every family, so every registered
+        # name is known; one subpackage importing another (`from tftrain import
+        # losses`) gets just that one, or the two would import each other half-built.
+        if not _importing_a_subpackage():
+            _import_subpackages()
+        return module
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
