@@ -292,9 +292,9 @@ def _train_parameters() -> dict[str, Any]:
 
 def _train_choices() -> dict[str, tuple[Any, ...]]:
     """``train`` keys that take one of a few values, as ``fit`` accepts them."""
-    from tftrain.training import _fit
+    from tftrain import training
 
-    return {"jit_compile": _fit.JIT_COMPILE_MODES, "on_nonfinite": _fit.NONFINITE_POLICIES}
+    return {"jit_compile": training.JIT_COMPILE_MODES, "on_nonfinite": training.NONFINITE_POLICIES}
 
 
 def _check_train(value: Any, problems: list[str]) -> dict[str, Any] | None:

@@ -110,9 +110,11 @@ def serialize(optimizer: keras.optimizers.Optimizer) -> dict[str, Any]:
 
 def _learning_rate_spec(learning_rate: Any) -> Any:
     if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
-        from tftrain.schedules._base import to_spec
+        from tftrain.families import family
 
-        return to_spec(learning_rate)
+        if family("schedule").name_of(learning_rate) is not None:
+            return family("schedule").serialize(learning_rate)
+        return keras.saving.serialize_keras_object(learning_rate)
     return _short_float(float(learning_rate))
 
 

@@ -14,11 +14,13 @@ Example:
 
 from tftrain.training._callbacks import Callback
 from tftrain.training._complexity import ComplexityReport, LayerComplexity, model_complexity
-from tftrain.training._fit import fit
+from tftrain.training._fit import JIT_COMPILE_MODES, fit
 from tftrain.training._history import History
-from tftrain.training._nonfinite import NonFiniteLossError
+from tftrain.training._nonfinite import NONFINITE_POLICIES, NonFiniteLossError
 
 __all__ = [
+    "JIT_COMPILE_MODES",
+    "NONFINITE_POLICIES",
     "Callback",
     "ComplexityReport",
     "History",
