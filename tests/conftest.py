@@ -11,6 +11,11 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow's default CPU allocator keeps no statistics, so
+# ``tf.config.experimental.get_memory_info("CPU:0")`` raises; its BFC allocator
+# counts every byte. tests/activations/test_memory.py measures what a tape keeps
+# with that counter. Read when TensorFlow starts, so it is set before the import.
+os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
 import keras
 import pytest

@@ -15,6 +15,7 @@ from tests.training.conftest import sparse_ce
 from tftrain.families import family
 from tftrain.testing._assertions import assert_close
 from tftrain.training import Callback, NonFiniteLossError, fit
+from tftrain.training._step import CHECKS, compiled_if, op_types, updates
 from tftrain.training._step import jit_mode as _jit_mode
 
 
@@ -272,6 +273,43 @@ def test_auto_jit_leaves_updates_that_xla_cannot_compile_uncompiled(classificati
     history = _fit(model, (x, y), optimizer=optimizer, epochs=1)
     assert np.isfinite(history.history["loss"][0])
     assert not all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+
+
+class _CheckingOptimizer(keras.optimizers.SGD):
+    """SGD that asserts its gradients are finite, a check XLA would drop."""
+
+    def update_step(self, gradient, variable, learning_rate):
+        check = tf.debugging.assert_all_finite(gradient, "gradient must be finite")
+        with tf.control_dependencies([check]):
+            super().update_step(gradient, variable, learning_rate)
+
+
+def test_auto_jit_leaves_updates_that_assert_uncompiled_so_the_check_still_raises(
+    classification, make_model
+):
+    x, y = classification
+    model, optimizer = make_model(), _CheckingOptimizer(0.1)
+    optimizer.build(model.trainable_variables)
+    strategy = tf.distribute.get_strategy()
+    assert _jit_mode("auto", strategy, optimizer, None, model.trainable_variables) == "off"
+    x = x.copy()
+    x[0, 0] = np.inf  # an infinite input, so a non-finite gradient in the first step
+    with pytest.raises(tf.errors.InvalidArgumentError, match="gradient must be finite"):
+        _fit(model, (x, y), optimizer=optimizer, epochs=1, shuffle=False, on_nonfinite="skip")
+
+
+def test_the_default_compiled_update_holds_no_assertion_for_xla_to_drop(make_model):
+    model, optimizer = make_model(), keras.optimizers.Adam(0.01)
+    optimizer.build(model.trainable_variables)
+    ema = tftrain.ema.ExponentialMovingAverage(0.9, warmup=True)
+    probe = compiled_if(updates(optimizer, ema, model.trainable_variables))
+    zeros = [tf.zeros(v.shape, v.dtype) for v in model.trainable_variables]
+    graph = probe.get_concrete_function(tf.constant(True), zeros).graph
+    assert "AssignVariableOp" in op_types(graph) or "AssignSubVariableOp" in op_types(graph)
+    assert not CHECKS & op_types(graph)
+    # Outside XLA the EMA still checks its step.
+    uncompiled = tf.function(updates(optimizer, ema, model.trainable_variables))
+    assert "Assert" in op_types(uncompiled.get_concrete_function(zeros).graph)
 
 
 def test_auto_jit_is_off_with_several_replicas(classification, make_model, two_replicas):

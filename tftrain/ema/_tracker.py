@@ -10,7 +10,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from tftrain._compat import variable_storage
+from tftrain._compat import in_xla_context, variable_storage
 from tftrain._validation import check_in_range, check_integer
 from tftrain.ema._family import register
 from tftrain.ema._updater import ShadowUpdater
@@ -329,9 +329,16 @@ class ExponentialMovingAverage(tf.Module):
             n = tf.constant(float(step), tf.float32)
         else:
             step = tf.convert_to_tensor(step)
-            check = tf.debugging.assert_non_negative(step, message="Argument `step` must be >= 0")
-            with tf.control_dependencies([check]):
+            if in_xla_context():
+                # XLA drops assertions; leaving one out keeps the compiled update free of
+                # them, which is how `fit` tells a check that would vanish (_step.py).
                 n = tf.cast(step, tf.float32)
+            else:
+                check = tf.debugging.assert_non_negative(
+                    step, message="Argument `step` must be >= 0"
+                )
+                with tf.control_dependencies([check]):
+                    n = tf.cast(step, tf.float32)
         return tf.minimum(decay, (1.0 + n) / (10.0 + n))
 
     def _update(

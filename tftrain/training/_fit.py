@@ -171,7 +171,8 @@ def fit(
             sparse labels then give a NaN loss instead of an error, see
             ``tftrain.losses``); ``"auto"`` (default) compiles only the
             optimizer's and the EMA's updates, one fused XLA program per step,
-            when there is one replica and they lower to XLA, while the model,
+            when there is one replica and they lower to XLA and hold no
+            assertion (XLA would drop it; such updates stay uncompiled), while the model,
             the loss and its label checks run on TensorFlow's kernels (the
             default because it is the fastest on ``benchmarks/training_loop.py``);
             ``False`` compiles nothing.

@@ -72,15 +72,32 @@ def updates_compile(
 
     Traces them on zero gradients and lowers the graph to HLO, which fails on
     an op XLA lacks (e.g. a ``tf.py_function`` in a custom optimizer); nothing
-    runs and no state changes.
+    runs and no state changes. Updates that assert something are not compiled
+    either: XLA would drop the assertion, and a check the user relies on would
+    silently stop raising.
     """
     probe = compiled_if(updates(optimizer, ema, variables))
-    zeros = [tf.zeros(v.shape, v.dtype) for v in variables]
+    args = (tf.constant(True), [tf.zeros(v.shape, v.dtype) for v in variables])
     try:
-        probe.experimental_get_compiler_ir(tf.constant(True), zeros)(stage="hlo")
+        if CHECKS & op_types(probe.get_concrete_function(*args).graph):
+            return False
+        probe.experimental_get_compiler_ir(*args)(stage="hlo")
     except (tf.errors.OpError, NotImplementedError, TypeError, ValueError):
         return False
     return True
+
+
+#: Ops that raise on bad values in TensorFlow and that XLA compiles to nothing.
+CHECKS = frozenset({"Assert", "CheckNumerics", "CheckNumericsV2"})
+
+
+def op_types(graph: tf.Graph) -> set[str]:
+    """The types of every op in ``graph``, including those inside its branches and loops."""
+    definition = graph.as_graph_def()
+    types = {node.op for node in definition.node}
+    for function in definition.library.function:
+        types.update(node.op for node in function.node_def)
+    return types
 
 
 def jit_mode(
