@@ -18,6 +18,7 @@ def test_a_released_iterator_is_deleted_on_the_reaper_thread():
     gone = weakref.ref(iterator)
     weakref.finalize(iterator, lambda: deleted_on.append(threading.current_thread().name))
     _data.release(iterator)
+    time.sleep(0.05)  # the reaper takes it before the caller lets go, as under load
     del iterator
     deadline = time.monotonic() + 10
     while gone() is not None and time.monotonic() < deadline:

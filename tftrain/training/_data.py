@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import queue
+import sys
 import threading
+import time
 from typing import Any
 
 import keras
@@ -18,9 +20,19 @@ _reaper: threading.Thread | None = None
 _reaper_lock = threading.Lock()
 
 
+#: How long the reaper waits for the caller to drop its references (seconds).
+_HANDOVER_TIMEOUT = 5.0
+
+
 def _reap() -> None:
     while True:
         item = _released.get()
+        # The caller drops its references just after `release` returns; until it
+        # has, deleting ours would leave the last one, and the wait, to the caller.
+        # getrefcount counts `item` and its own argument.
+        deadline = time.monotonic() + _HANDOVER_TIMEOUT
+        while sys.getrefcount(item) > 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
         del item  # the last reference: the iterator is deleted on this thread
 
 
