@@ -11,6 +11,14 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# tests/activations/test_memory.py reads tf.config.experimental.get_memory_info.
+# The default CPU allocator gives it no stats (no switch from Python, and its byte
+# count reads malloc sizes that pip builds report as 0); the oneDNN allocator
+# (TF_ENABLE_ONEDNN_OPTS, on by default only on some CPUs) skips allocations
+# under 4 KiB and changes kernels suite-wide. The BFC allocator counts every
+# allocation, by chunk (see _kept_tensors there). Read once when TensorFlow
+# starts, so it is set here, before the import, in every xdist worker.
+os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
 import keras
 import pytest
