@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# TensorFlow's default CPU allocator keeps no statistics, so
-# ``tf.config.experimental.get_memory_info("CPU:0")`` raises; its BFC allocator
-# counts every byte. tests/activations/test_memory.py measures what a tape keeps
-# with that counter. Read when TensorFlow starts, so it is set before the import.
+# tests/activations/test_memory.py reads tf.config.experimental.get_memory_info.
+# The default CPU allocator gives it no stats (no switch from Python, and its byte
+# count reads malloc sizes that pip builds report as 0); the oneDNN allocator
+# (TF_ENABLE_ONEDNN_OPTS, on by default only on some CPUs) skips allocations
+# under 4 KiB and changes kernels suite-wide. The BFC allocator counts every
+# allocation, by chunk (see _input_sized there). Read once when TensorFlow
+# starts, so it is set here, before the import, in every xdist worker.
 os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
 import keras
