@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import tensorflow as tf
-from hypothesis import given
+from hypothesis import given, settings
 
 import tftrain
 from tftrain.testing import check_activation
@@ -34,6 +34,9 @@ def test_hard_swish_has_every_property_of_a_built_in():
     print(report)
 
 
+# Each drawn tensor runs the whole check (gradients, traces, serialization too), so
+# a few dozen examples cover the inputs without minutes of repeated gradient checks.
+@settings(max_examples=25)
 @given(tensors(dtype="bfloat16", edges=["zeros", "subnormal", "huge"]))
 def test_hard_swish_on_any_bfloat16_tensor(x):
     check_activation(
