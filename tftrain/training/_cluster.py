@@ -17,12 +17,12 @@ import json
 import os
 import re
 import shutil
-import socket
+import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
@@ -34,10 +34,10 @@ from tftrain.training._state import Checkpoints
 #: Strategy names that ``make_strategy``, ``train.strategy`` and ``--strategy`` accept.
 STRATEGIES = ("default", "mirrored", "multi_worker")
 
+#: The watchdog script, run by path: it needs neither TensorFlow nor tftrain on the path.
+_WATCHDOG = Path(__file__).resolve().parents[1] / "_join_watchdog.py"
 #: Seconds a worker waits for the others to join the cluster, by default.
 DEFAULT_JOIN_TIMEOUT = 60.0
-#: The exit status of a worker whose peers did not all join within the timeout.
-JOIN_FAILED_STATUS = 3
 #: Seconds without a peer's heartbeat before the survivors stop with :class:`WorkerLostError`.
 DEFAULT_HEARTBEAT_TIMEOUT = 10.0
 
@@ -300,8 +300,10 @@ def make_strategy(
 
     ``"multi_worker"`` reads the cluster from ``TF_CONFIG`` and bounds the two
     waits that would otherwise hang: joining (a worker that never comes up
-    fails every other with a ``DeadlineExceededError`` after ``join_timeout``
-    seconds) and a lost peer (the survivors' next collective fails
+    ends every worker that waits for it after ``join_timeout`` seconds, with
+    a ``tftrain: error:`` line on stderr naming the workers that do not
+    answer, and SIGKILL: the wait is inside TensorFlow, where no exception
+    reaches it) and a lost peer (the survivors' next collective fails
     ``heartbeat_timeout`` seconds after its last heartbeat, and ``fit`` raises
     :class:`WorkerLostError` naming it). Create it first thing in the program,
     before any other TensorFlow op, in every worker.
@@ -344,55 +346,35 @@ def make_strategy(
         register_timeout_ms=int(join_timeout * 1000),
         heartbeat_timeout_ms=int(heartbeat_timeout * 1000),
     )
-    joined = threading.Event()
-    watchdog = threading.Thread(
-        target=_exit_unless_joined,
-        args=(joined, join_timeout, cluster, config.get("task", {})),
-        name="tftrain-join-watchdog",
-        daemon=True,
-    )
-    watchdog.start()
-    try:
+    task = config.get("task", {})
+    with _join_watchdog(join_timeout, cluster, f"{task.get('type')}:{task.get('index')}"):
         return tf.distribute.MultiWorkerMirroredStrategy()
-    finally:
-        joined.set()
 
 
-def _answers(address: str) -> bool:
-    host, _, port = address.rpartition(":")
-    try:
-        with socket.create_connection((host, int(port)), timeout=1.0):
-            return True
-    except (OSError, ValueError):
-        return False
+@contextlib.contextmanager
+def _join_watchdog(timeout: float, cluster: dict[str, Any], task: str) -> Iterator[None]:
+    """Kills this process with a message naming the absent workers unless the block ends in time.
 
-
-def _exit_unless_joined(
-    joined: threading.Event, timeout: float, cluster: dict[str, Any], task: dict[str, Any]
-) -> None:
-    """Ends the process with a message naming the absent workers if ``joined`` is not set in time.
-
-    Creating the strategy blocks inside TensorFlow until every worker has
-    joined, beyond the reach of Python exceptions and of SIGTERM, so a clear
-    message and an exit are the only bounded way out.
+    The watchdog is another process (``tftrain/_join_watchdog.py``): creating
+    the strategy blocks inside TensorFlow, where no Python thread, exception
+    or SIGTERM reaches it.
     """
-    if joined.wait(timeout):
-        return
-    me = (task.get("type"), task.get("index"))
-    absent = [
-        f"{job} {i} at {address}"
-        for job in ("chief", "worker")
-        for i, address in enumerate(cluster.get(job, []))
-        if (job, i) != me and not _answers(address)
-    ]
-    who = (
-        f"no answer from {'; '.join(absent)}"
-        if absent
-        else "every address answers, but the cluster did not complete its start-up"
+    read, write = os.pipe()
+    watchdog = subprocess.Popen(
+        [
+            sys.executable,
+            str(_WATCHDOG),
+            str(read),
+            str(timeout),
+            str(os.getpid()),
+            task,
+            json.dumps(cluster),
+        ],
+        pass_fds=(read,),
     )
-    sys.stderr.write(
-        f"tftrain: error: the workers did not all join within {timeout:g} s (join_timeout): "
-        f"{who}. Check TF_CONFIG and start every worker.\n"
-    )
-    sys.stderr.flush()
-    os._exit(JOIN_FAILED_STATUS)
+    os.close(read)
+    try:
+        yield
+    finally:
+        os.close(write)  # the watchdog sees the pipe close and exits
+        watchdog.wait()
