@@ -5,6 +5,8 @@ A failure here names the function whose Keras or TensorFlow internals moved.
 
 from __future__ import annotations
 
+import inspect
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -107,3 +109,14 @@ def test_a_tape_may_record_only_under_a_recording_tape():
         assert _compat.a_tape_may_record()
         with tape.stop_recording():
             assert not _compat.a_tape_may_record()
+
+
+def test_the_coordination_service_configuration_exists():
+    from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
+    from tensorflow.python.eager import context
+
+    parameters = inspect.signature(context.context().configure_coordination_service).parameters
+    assert {"cluster_register_timeout_in_ms", "heartbeat_timeout_in_ms", "coordinated_jobs"} <= set(
+        parameters
+    )
+    assert coordination_config_pb2.CoordinatedJob(name="worker", num_tasks=2).num_tasks == 2

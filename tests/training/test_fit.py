@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import keras
 import numpy as np
@@ -805,3 +806,24 @@ def test_integer_labels_follow_the_declared_kind_not_the_name(classification, ma
         _fit(make_model(), (x, y), loss=ce_ids, epochs=1)
     finally:
         family("loss").unregister("ce_ids_for_test")
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        tf.distribute.experimental.ParameterServerStrategy,
+        tf.distribute.TPUStrategy,
+        tf.distribute.experimental.CentralStorageStrategy,
+    ],
+)
+def test_unsupported_strategies_are_refused_naming_the_supported_ones(
+    classification, make_model, kind
+):
+    strategy = object.__new__(kind)  # no cluster or TPU here; fit refuses it by its type
+    message = (
+        f"Argument `strategy`: {kind.__name__} is not supported by tftrain.training.fit. "
+        "Supported and tested: the default strategy, tf.distribute.MirroredStrategy and "
+        "tf.distribute.MultiWorkerMirroredStrategy"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _fit(make_model(), classification, strategy=strategy)

@@ -295,6 +295,7 @@ def make_strategy(
     *,
     join_timeout: float = DEFAULT_JOIN_TIMEOUT,
     heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT,
+    communication_options: tf.distribute.experimental.CommunicationOptions | None = None,
 ) -> tf.distribute.Strategy:
     """The strategy ``name`` names: ``"default"``, ``"mirrored"`` or ``"multi_worker"``.
 
@@ -312,6 +313,8 @@ def make_strategy(
         name: one of :data:`STRATEGIES`.
         join_timeout: seconds to wait for every worker to join; ``> 0``.
         heartbeat_timeout: seconds of silence after which a peer is lost; ``> 0``.
+        communication_options: passed to ``MultiWorkerMirroredStrategy`` (e.g.
+            NCCL all-reduces on GPUs).
 
     Raises:
         ValueError: an unknown name, a bad timeout, or a malformed ``TF_CONFIG``.
@@ -340,7 +343,9 @@ def make_strategy(
     config = _tf_config()
     cluster = config.get("cluster", {})
     if sum(len(cluster.get(job, [])) for job in ("chief", "worker")) <= 1:
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return tf.distribute.MultiWorkerMirroredStrategy(
+            communication_options=communication_options
+        )
     configure_coordination_service(
         cluster,
         register_timeout_ms=int(join_timeout * 1000),
@@ -348,7 +353,9 @@ def make_strategy(
     )
     task = config.get("task", {})
     with _join_watchdog(join_timeout, cluster, f"{task.get('type')}:{task.get('index')}"):
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return tf.distribute.MultiWorkerMirroredStrategy(
+            communication_options=communication_options
+        )
 
 
 @contextlib.contextmanager
