@@ -120,3 +120,10 @@ def test_the_coordination_service_configuration_exists():
         parameters
     )
     assert coordination_config_pb2.CoordinatedJob(name="worker", num_tasks=2).num_tasks == 2
+
+
+def test_is_default_strategy_inside_and_outside_scopes(two_replicas):
+    assert _compat.is_default_strategy(tf.distribute.get_strategy())
+    with two_replicas.scope():
+        assert not _compat.is_default_strategy(tf.distribute.get_strategy())
+        assert not _compat.is_default_strategy(two_replicas)

@@ -133,3 +133,14 @@ def configure_coordination_service(
         cluster_register_timeout_in_ms=register_timeout_ms,
         heartbeat_timeout_in_ms=heartbeat_timeout_ms,
     )
+
+
+def is_default_strategy(strategy: Any) -> bool:
+    """Whether ``strategy`` is TensorFlow's default (no-op) strategy, inside a scope or not.
+
+    ``tf.distribute.get_strategy()`` answers the strategy of the current scope;
+    the default one itself has no public name.
+    """
+    from tensorflow.python.distribute import distribute_lib
+
+    return strategy is distribute_lib._get_default_strategy()

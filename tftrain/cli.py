@@ -3,10 +3,10 @@
 Run ``tftrain --help`` (or ``python -m tftrain --help``). User mistakes (a
 missing file, a bad recipe or override) print one ``tftrain: error:`` line per
 problem on stderr and exit with status 2, without a traceback; a run stopped by
-a non-finite loss or a lost worker of a multi-worker run prints one line and exits
-with status 1; ``--traceback``
-shows the traceback. TensorFlow's native start-up and XLA log lines are kept
-off stderr unless ``--verbose`` is given or ``TF_CPP_MIN_LOG_LEVEL`` is set.
+a non-finite loss or by a lost worker of a multi-worker run prints one line and
+exits with status 1; ``--traceback`` shows the traceback. TensorFlow's native
+start-up and XLA log lines are kept off stderr unless ``--verbose`` is given or
+``TF_CPP_MIN_LOG_LEVEL`` is set.
 ``--help`` and ``--version`` answer without importing TensorFlow.
 """
 

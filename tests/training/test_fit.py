@@ -827,3 +827,16 @@ def test_unsupported_strategies_are_refused_naming_the_supported_ones(
     )
     with pytest.raises(ValueError, match=re.escape(message)):
         _fit(make_model(), classification, strategy=strategy)
+
+
+def test_a_one_replica_strategy_trains_with_the_default_jit(classification, make_model):
+    # Its update all-reduces through merge_call, which the compiled update cannot hold: "off".
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    with strategy.scope():
+        model = make_model()
+        optimizer = keras.optimizers.Adam(0.01)
+    history = _fit(model, classification, optimizer=optimizer, strategy=strategy, epochs=1)
+    reference = make_model()
+    _fit(reference, classification, epochs=1)
+    _assert_same_weights(model, reference, scale=10)
+    assert len(history) == 1
