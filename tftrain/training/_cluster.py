@@ -162,12 +162,12 @@ class WorkerCheckpoints(Checkpoints):
     """:class:`Checkpoints` for one worker of several, as TensorFlow documents for them.
 
     Every worker restores from ``directory`` (shared storage across hosts)
-    and takes part in every save, because saving reads distributed values
-    through collectives; only the chief writes into ``directory``. The others
-    write the same checkpoint into a fresh temporary folder that is removed
-    right after. A save is never half-visible: ``tf.train.CheckpointManager``
-    names a checkpoint in its ``checkpoint`` file only once its files are
-    complete.
+    and takes part in every save, as TensorFlow asks because a save may read
+    distributed values through collectives; only the chief writes into
+    ``directory``. The others write the same checkpoint into a fresh
+    temporary folder that is removed right after. ``tf.train.CheckpointManager``
+    names a checkpoint in its ``checkpoint`` file only after its files are
+    written, so a restore never picks up a save that was cut short.
     """
 
     def __init__(self, directory: str | os.PathLike[str] | None, *, cluster: Cluster, **parts: Any):
