@@ -99,3 +99,20 @@ def test_train_strategy_is_a_recipe_key_with_its_names(tmp_path):
     # a run may resume on another strategy
     again = config.load({**recipe, "train": {"epochs": 2}})
     assert len(config.run(again, out=tmp_path / "run", progress=False, plots=False).history) == 2
+
+
+def test_a_lost_worker_stops_tftrain_train_with_one_line_and_exit_1(monkeypatch, capsys, tmp_path):
+    from tftrain import config
+
+    def lost(*args, **kwargs):
+        raise training.WorkerLostError(
+            ["/job:worker/replica:0/task:1"], "run/checkpoints/ckpt-9", "UnavailableError ..."
+        )
+
+    monkeypatch.setattr(config, "run", lost)
+    assert cli.main(["train", "--out", str(tmp_path / "run"), "--strategy", "default"]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        "tftrain: error: Lost contact with worker /job:worker/replica:0/task:1; restart every "
+        "worker to resume from run/checkpoints/ckpt-9."
+    )
