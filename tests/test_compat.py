@@ -5,6 +5,8 @@ A failure here names the function whose Keras or TensorFlow internals moved.
 
 from __future__ import annotations
 
+import inspect
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -107,3 +109,21 @@ def test_a_tape_may_record_only_under_a_recording_tape():
         assert _compat.a_tape_may_record()
         with tape.stop_recording():
             assert not _compat.a_tape_may_record()
+
+
+def test_the_coordination_service_configuration_exists():
+    from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
+    from tensorflow.python.eager import context
+
+    parameters = inspect.signature(context.context().configure_coordination_service).parameters
+    assert {"cluster_register_timeout_in_ms", "heartbeat_timeout_in_ms", "coordinated_jobs"} <= set(
+        parameters
+    )
+    assert coordination_config_pb2.CoordinatedJob(name="worker", num_tasks=2).num_tasks == 2
+
+
+def test_is_default_strategy_inside_and_outside_scopes(two_replicas):
+    assert _compat.is_default_strategy(tf.distribute.get_strategy())
+    with two_replicas.scope():
+        assert not _compat.is_default_strategy(tf.distribute.get_strategy())
+        assert not _compat.is_default_strategy(two_replicas)

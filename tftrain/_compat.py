@@ -107,3 +107,40 @@ SCALAR_SUMMARY_METADATA = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
     data_class=summary_pb2.DATA_CLASS_SCALAR,
 )
+
+
+def configure_coordination_service(
+    cluster: dict[str, list[str]], *, register_timeout_ms: int, heartbeat_timeout_ms: int
+) -> None:
+    """Sets how long TensorFlow's coordination service waits for a worker to join or to answer.
+
+    ``MultiWorkerMirroredStrategy`` configures the service itself (waiting an
+    hour for a worker that never comes up) unless it is configured already;
+    there is no public way to pass these timeouts. Call it before the strategy
+    is created, with ``cluster`` the ``TF_CONFIG`` cluster (job name -> addresses).
+    """
+    from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
+    from tensorflow.python.eager import context
+
+    jobs = [job for job in ("chief", "worker") if cluster.get(job)]
+    context.context().configure_coordination_service(
+        service_type="standalone",
+        service_leader=f"/job:{jobs[0]}/replica:0/task:0",
+        coordinated_jobs=[
+            coordination_config_pb2.CoordinatedJob(name=job, num_tasks=len(cluster[job]))
+            for job in jobs
+        ],
+        cluster_register_timeout_in_ms=register_timeout_ms,
+        heartbeat_timeout_in_ms=heartbeat_timeout_ms,
+    )
+
+
+def is_default_strategy(strategy: Any) -> bool:
+    """Whether ``strategy`` is TensorFlow's default (no-op) strategy, inside a scope or not.
+
+    ``tf.distribute.get_strategy()`` answers the strategy of the current scope;
+    the default one itself has no public name.
+    """
+    from tensorflow.python.distribute import distribute_lib
+
+    return strategy is distribute_lib._get_default_strategy()

@@ -3,9 +3,10 @@
 Run ``tftrain --help`` (or ``python -m tftrain --help``). User mistakes (a
 missing file, a bad recipe or override) print one ``tftrain: error:`` line per
 problem on stderr and exit with status 2, without a traceback; a run stopped by
-a non-finite loss prints one line and exits with status 1; ``--traceback``
-shows the traceback. TensorFlow's native start-up and XLA log lines are kept
-off stderr unless ``--verbose`` is given or ``TF_CPP_MIN_LOG_LEVEL`` is set.
+a non-finite loss or by a lost worker of a multi-worker run prints one line and
+exits with status 1; ``--traceback`` shows the traceback. TensorFlow's native
+start-up and XLA log lines are kept off stderr unless ``--verbose`` is given or
+``TF_CPP_MIN_LOG_LEVEL`` is set.
 ``--help`` and ``--version`` answer without importing TensorFlow.
 """
 
@@ -69,6 +70,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     train.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
+    train.add_argument(
+        "--strategy",
+        choices=("default", "mirrored", "multi_worker"),
+        help="the tf.distribute strategy (default: the recipe's train.strategy, else none); "
+        "multi_worker reads the cluster from TF_CONFIG",
+    )
+    train.add_argument(
+        "--join-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="multi_worker: how long to wait for every worker to join (default 60)",
+    )
+
+    launch = commands.add_parser(
+        "launch",
+        help="run `tftrain train --strategy multi_worker` as N local workers (loopback ports)",
+    )
+    launch.add_argument("--workers", type=int, required=True, help="the number of workers")
+    launch.add_argument(
+        "--logs", help="where the other workers' logs go (default: a temporary folder)"
+    )
+    launch.add_argument("recipe", nargs="?", help="a .toml or .json recipe (default: built-in)")
+    launch.add_argument(
+        "train_args",
+        nargs=argparse.REMAINDER,
+        metavar="...",
+        help="`tftrain train` options for every worker (--out, --set, --no-plots, ...)",
+    )
 
     compare = commands.add_parser(
         "compare",
@@ -163,17 +193,48 @@ def _recipe(path: str | None, overrides: list[str]) -> Any:
 def _train(args: argparse.Namespace) -> int:
     from tftrain import config
 
+    # A multi-worker strategy must exist before any other TensorFlow op of the program.
+    strategy = _strategy(args.strategy, args.join_timeout) if args.strategy else None
     recipe = _recipe(args.recipe, args.overrides)
+    if strategy is None and recipe["train"].get("strategy"):
+        strategy = _strategy(recipe["train"]["strategy"], args.join_timeout)
     out = (
         Path(args.out)
         if args.out
         else Path("runs") / (Path(args.recipe).stem if args.recipe else "default")
     )
     print(f"tftrain: training {recipe!r} into {out}/", flush=True)
-    result = config.run(recipe, out=out, progress=not args.no_progress, plots=not args.no_plots)
+    result = config.run(
+        recipe,
+        out=out,
+        progress=not args.no_progress,
+        plots=not args.no_plots,
+        strategy=strategy,
+    )
     print(_final_table(result.final))
-    print(f"tftrain: wrote {', '.join(sorted({p.name for p in result.files}))} in {out}/")
+    if result.files:
+        print(f"tftrain: wrote {', '.join(sorted({p.name for p in result.files}))} in {out}/")
     return 0
+
+
+def _strategy(name: str, join_timeout: float) -> Any:
+    from tftrain import training
+
+    return training.make_strategy(name, join_timeout=join_timeout)
+
+
+def _launch(args: argparse.Namespace) -> int:
+    from tftrain import launch
+
+    if args.workers < 1:
+        raise UsageError(f"--workers must be >= 1; received {args.workers}")
+    rest = list(args.train_args)
+    if "--strategy" in rest:
+        raise UsageError("tftrain launch sets --strategy multi_worker itself; drop --strategy")
+    command = [*launch.worker_command(args.recipe, rest)]
+    imports = [part for module in args.imports for part in ("--import", module)]
+    command[3:3] = imports  # global options go before the `train` command
+    return launch.launch(command, args.workers, log_dir=args.logs)
 
 
 def _final_table(final: dict[str, float]) -> str:
@@ -333,9 +394,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    commands = {"train": _train, "compare": _compare, "check": _check, "list": _list, "plot": _plot}
+    commands = {
+        "train": _train,
+        "launch": _launch,
+        "compare": _compare,
+        "check": _check,
+        "list": _list,
+        "plot": _plot,
+    }
     from tftrain import config
     from tftrain.config import RecipeError
+    from tftrain.training import WorkerLostError
 
     try:
         for module in args.imports:
@@ -353,6 +422,11 @@ def _run(args: argparse.Namespace) -> int:
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"tftrain: error: {message}", file=sys.stderr)
         return 2
+    except WorkerLostError as error:  # a peer of a multi-worker run is gone: restart the job
+        if args.traceback:
+            raise
+        print(f"tftrain: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
     except FloatingPointError as error:  # a non-finite loss: the run stopped, resumable
         if args.traceback:
             raise

@@ -6,6 +6,7 @@ import threading
 import time
 import weakref
 
+import numpy as np
 import tensorflow as tf
 
 from tftrain.training import _data
@@ -25,3 +26,22 @@ def test_a_released_iterator_is_deleted_on_the_reaper_thread():
         time.sleep(0.01)
     assert gone() is None
     assert deleted_on == ["tftrain-iterator-reaper"]
+
+
+def test_replica_slices_split_every_global_batch_into_contiguous_near_equal_slices():
+    x = np.arange(23, dtype="float32")[:, None]
+    batches = _data.Batches((x, x), batch_size=8, shuffle=True, argument="data")
+    global_batches = [b[0].numpy().ravel() for b in batches.epoch(1, seed=3)]
+    slices = [
+        [
+            s[0].numpy().ravel()
+            for s in batches.replica_slices(1, 3, 0, replicas=3, first=r, count=1)
+        ]
+        for r in range(3)
+    ]
+    assert [len(s) for s in slices] == [3, 3, 3]  # one slice per global batch, every replica
+    for k, expected in enumerate(global_batches):
+        np.testing.assert_array_equal(np.concatenate([s[k] for s in slices]), expected)
+    assert [len(s[2]) for s in slices] == [3, 2, 2]  # the last batch of 7: first slices larger
+    two_local = batches.replica_slices(1, 3, 1, replicas=4, first=2, count=2)
+    assert [len(s[0]) for s in two_local] == [2, 2, 2, 1]  # batches 1 and 2, replicas 2 and 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import keras
 import numpy as np
@@ -843,3 +844,37 @@ def test_integer_labels_follow_the_declared_kind_not_the_name(classification, ma
         _fit(make_model(), (x, y), loss=ce_ids, epochs=1)
     finally:
         family("loss").unregister("ce_ids_for_test")
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        tf.distribute.experimental.ParameterServerStrategy,
+        tf.distribute.TPUStrategy,
+        tf.distribute.experimental.CentralStorageStrategy,
+    ],
+)
+def test_unsupported_strategies_are_refused_naming_the_supported_ones(
+    classification, make_model, kind
+):
+    strategy = object.__new__(kind)  # no cluster or TPU here; fit refuses it by its type
+    message = (
+        f"Argument `strategy`: {kind.__name__} is not supported by tftrain.training.fit. "
+        "Supported and tested: the default strategy, tf.distribute.MirroredStrategy and "
+        "tf.distribute.MultiWorkerMirroredStrategy"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _fit(make_model(), classification, strategy=strategy)
+
+
+def test_a_one_replica_strategy_trains_with_the_default_jit(classification, make_model):
+    # Its update all-reduces through merge_call, which the compiled update cannot hold: "off".
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    with strategy.scope():
+        model = make_model()
+        optimizer = keras.optimizers.Adam(0.01)
+    history = _fit(model, classification, optimizer=optimizer, strategy=strategy, epochs=1)
+    reference = make_model()
+    _fit(reference, classification, epochs=1)
+    _assert_same_weights(model, reference, scale=10)
+    assert len(history) == 1

@@ -287,6 +287,7 @@ def _train_parameters() -> dict[str, Any]:
         if p.name not in _NOT_TRAIN and p.kind is p.KEYWORD_ONLY
     }
     keys.update(TRAIN_DEFAULTS)
+    keys["strategy"] = None  # a name (training.STRATEGIES); run() creates the strategy
     return keys
 
 
@@ -294,7 +295,11 @@ def _train_choices() -> dict[str, tuple[Any, ...]]:
     """``train`` keys that take one of a few values, as ``fit`` accepts them."""
     from tftrain import training
 
-    return {"jit_compile": training.JIT_COMPILE_MODES, "on_nonfinite": training.NONFINITE_POLICIES}
+    return {
+        "jit_compile": training.JIT_COMPILE_MODES,
+        "on_nonfinite": training.NONFINITE_POLICIES,
+        "strategy": training.STRATEGIES,
+    }
 
 
 def _check_train(value: Any, problems: list[str]) -> dict[str, Any] | None:

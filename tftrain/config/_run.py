@@ -54,14 +54,18 @@ class RunResult:
     files: list[Path] = field(default_factory=list)
 
 
+#: ``train`` keys a resumed run may change: train for longer, or on other machines.
+_RESUMABLE_CHANGES = (("train", "epochs"), ("train", "strategy"))
+
+
 def _same_run(saved: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
-    """Keys (``section.key``) where two resolved recipes differ, ignoring ``train.epochs``."""
+    """Keys (``section.key``) where two resolved recipes differ, but for ``_RESUMABLE_CHANGES``."""
     differ = []
     for section in sorted(set(saved) | set(current)):
         a, b = saved.get(section), current.get(section)
         if isinstance(a, Mapping) and isinstance(b, Mapping):
             for key in sorted(set(a) | set(b)):
-                if (section, key) != ("train", "epochs") and a.get(key) != b.get(key):
+                if (section, key) not in _RESUMABLE_CHANGES and a.get(key) != b.get(key):
                     differ.append(f"{section}.{key}")
         elif a != b:
             differ.append(section)
@@ -91,6 +95,7 @@ def run(
     progress: bool = True,
     plots: bool = True,
     callbacks: Iterable[Any] = (),
+    strategy: Any = None,
 ) -> RunResult:
     """Trains a recipe with ``tftrain.training.fit``, writing a run folder when ``out`` is given.
 
@@ -108,6 +113,12 @@ def run(
         progress: show the progress bar.
         plots: write the PNG plots.
         callbacks: ``tftrain.training.Callback`` instances passed to ``fit``.
+        strategy: a ``tf.distribute.Strategy`` or a name of
+            ``tftrain.training.STRATEGIES``; default the recipe's
+            ``train.strategy``, else the default strategy. The model, optimizer
+            and EMA are built in its scope. Under ``"multi_worker"`` every
+            worker runs this with the same ``out`` (shared storage across
+            hosts); only the chief writes the run folder.
 
     Returns:
         The :class:`RunResult`.
@@ -139,9 +150,13 @@ def run(
         recipe = recipe.with_overrides(overrides) if overrides else recipe
     else:
         recipe = load(recipe, overrides=overrides)
+    strategy = strategy if strategy is not None else recipe["train"].get("strategy")
+    if strategy is None or isinstance(strategy, str):
+        strategy = training.make_strategy(strategy or "default")
+    chief = training.cluster_of(strategy).is_chief
     folder = Path(out) if out is not None else None
     files: list[Path] = []
-    if folder is not None:
+    if folder is not None and chief:
         saved = folder / "recipe.json"
         if saved.is_file():
             differ = _same_run(json.loads(saved.read_text()), recipe.to_dict())
@@ -155,7 +170,8 @@ def run(
                 )
         folder.mkdir(parents=True, exist_ok=True)
         files += [recipe.save(folder / "recipe.toml"), recipe.save(folder / "recipe.json")]
-    parts = recipe.build()
+    with strategy.scope():
+        parts = recipe.build()
     data = parts.data
     history = training.fit(
         parts.model,
@@ -169,9 +185,10 @@ def run(
         checkpoint_dir=str(folder / "checkpoints") if folder is not None else None,
         progress=progress,
         callbacks=list(callbacks),
-        **parts.train,
+        strategy=strategy,
+        **{k: v for k, v in parts.train.items() if k != "strategy"},
     )
-    if folder is not None:
+    if folder is not None and chief:
         history.to_json(folder / "history.json")
         history.to_csv(folder / "history.csv")
         files += [folder / "history.json", folder / "history.csv"]

@@ -2,7 +2,8 @@
 
 ``fit`` runs a ``tf.GradientTape`` loop of several steps per traced call, with
 checkpoints that resume exactly, TensorBoard scalars, callbacks, a progress bar
-and ``tf.distribute`` support; ``model_complexity`` reports a model's layers,
+and ``tf.distribute`` support, across worker processes too (``make_strategy``,
+``cluster_of``); ``model_complexity`` reports a model's layers,
 parameters and multiply-accumulates.
 
 Example:
@@ -13,6 +14,13 @@ Example:
 """
 
 from tftrain.training._callbacks import Callback
+from tftrain.training._cluster import (
+    STRATEGIES,
+    Cluster,
+    WorkerLostError,
+    cluster_of,
+    make_strategy,
+)
 from tftrain.training._complexity import ComplexityReport, LayerComplexity, model_complexity
 from tftrain.training._fit import JIT_COMPILE_MODES, fit
 from tftrain.training._history import History
@@ -21,11 +29,16 @@ from tftrain.training._nonfinite import NONFINITE_POLICIES, NonFiniteLossError
 __all__ = [
     "JIT_COMPILE_MODES",
     "NONFINITE_POLICIES",
+    "STRATEGIES",
     "Callback",
+    "Cluster",
     "ComplexityReport",
     "History",
     "LayerComplexity",
     "NonFiniteLossError",
+    "WorkerLostError",
+    "cluster_of",
     "fit",
+    "make_strategy",
     "model_complexity",
 ]

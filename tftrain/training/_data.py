@@ -148,16 +148,58 @@ class Batches:
         """
         if self._dataset is not None:
             return self._dataset.skip(skip) if skip else self._dataset
-        assert self._arrays is not None
-        if self.shuffle:
-            order = np.random.default_rng([seed, epoch]).permutation(self.examples)
-        else:
-            order = np.arange(self.examples)
+        order = self._order(epoch, seed)
         tensors = self._tensors
         # Batches of indices, gathered from the arrays (converted once, never copied whole).
         indices = tf.data.Dataset.from_tensor_slices(order[skip * self.batch_size :])
         dataset = indices.batch(self.batch_size).map(
             lambda index: tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
+        )
+        return dataset.prefetch(tf.data.AUTOTUNE)
+
+    @property
+    def arrays(self) -> bool:
+        """Whether the batches come from arrays (not a dataset)."""
+        return self._arrays is not None
+
+    def _order(self, epoch: int, seed: int) -> np.ndarray:
+        """The examples' order in ``epoch``: a function of ``(seed, epoch)`` alone."""
+        assert self._arrays is not None
+        if self.shuffle:
+            return np.random.default_rng([seed, epoch]).permutation(self.examples)
+        return np.arange(self.examples)
+
+    def replica_slices(
+        self, epoch: int, seed: int, skip: int, *, replicas: int, first: int, count: int
+    ) -> tf.data.Dataset:
+        """Replicas ``first .. first + count - 1``'s slices of each global batch of ``epoch``.
+
+        Global batch ``k`` is the one :meth:`epoch` gives; it is cut into
+        ``replicas`` contiguous slices whose sizes differ by at most one (the
+        first ones larger), and the dataset yields the ``count`` slices of
+        this worker per global batch, in replica order. Every replica gets
+        one slice per global batch, so all take the same number of steps (a
+        slice of a short last batch may be empty). Only the rows of these
+        slices are gathered.
+        """
+        order = self._order(epoch, seed)[skip * self.batch_size :]
+        starts, ends = [], []
+        for begin in range(0, len(order), self.batch_size):
+            size = min(self.batch_size, len(order) - begin)
+            share, extra = divmod(size, replicas)
+            for replica in range(first, first + count):
+                start = begin + replica * share + min(replica, extra)
+                starts.append(start)
+                ends.append(start + share + (1 if replica < extra else 0))
+        tensors = self._tensors
+        positions = tf.constant(order, tf.int64)
+        bounds = tf.data.Dataset.from_tensor_slices(
+            (np.asarray(starts, np.int64), np.asarray(ends, np.int64))
+        )
+        dataset = bounds.map(
+            lambda start, end: tf.nest.map_structure(
+                lambda t: tf.gather(t, positions[start:end]), tensors
+            )
         )
         return dataset.prefetch(tf.data.AUTOTUNE)
 

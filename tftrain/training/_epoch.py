@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ import tensorflow as tf
 import tqdm
 
 from tftrain.training._callbacks import Callback
+from tftrain.training._cluster import distribute_epoch
 from tftrain.training._data import Batches, release
 from tftrain.training._history import History
 from tftrain.training._nonfinite import NonFiniteLossError
@@ -67,6 +68,7 @@ class EpochRunner:
     checkpoint_every: int | None
     show: bool
     writer: Any  # a tf.summary writer, or None
+    agree: Callable[[bool], bool] = bool  # a stop asked on one worker, agreed by all
 
     def __post_init__(self) -> None:
         # One int64 tensor per execution size, so a size does not retrace the train function.
@@ -81,9 +83,7 @@ class EpochRunner:
         for callback in self.callbacks:
             callback.on_epoch_begin(epoch)
         strategy = self.steps.strategy
-        dataset = strategy.experimental_distribute_dataset(
-            self.data.epoch(epoch, self.state.data_seed, start)
-        )
+        dataset = distribute_epoch(strategy, self.data, epoch, self.state.data_seed, start)
         iterator = iter(dataset)
         bar = tqdm.tqdm(
             total=self.data.steps,
@@ -117,7 +117,7 @@ class EpochRunner:
             bar.update(done)
             bar.set_postfix(loss=f"{running:.4g}", lr=f"{learning_rate:.3g}")
             self._log_step(global_step, running, learning_rate)
-            stop = any(c.stop_training for c in self.callbacks)
+            stop = self.agree(any(c.stop_training for c in self.callbacks))
             if position < self.data.steps and (
                 stop or (self.checkpoint_every and position % self.checkpoint_every == 0)
             ):

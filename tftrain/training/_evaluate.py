@@ -6,6 +6,7 @@ from typing import Any
 
 import tensorflow as tf
 
+from tftrain.training._cluster import distribute_epoch
 from tftrain.training._data import Batches, release
 from tftrain.training._step import Steps
 
@@ -14,7 +15,7 @@ def evaluate(steps: Steps, batches: Batches, data_seed: int, prefix: str) -> dic
     """``{prefix}loss`` and ``{prefix}<metric>`` over one pass of ``batches``."""
     for metric in steps.val_metrics:
         metric.reset_state()
-    iterator = iter(steps.strategy.experimental_distribute_dataset(batches.epoch(0, data_seed)))
+    iterator = iter(distribute_epoch(steps.strategy, batches, 0, data_seed))
     out = steps.evaluate(iterator, tf.constant(batches.steps, tf.int64))
     release(iterator)
     del iterator

@@ -16,13 +16,20 @@ import tensorflow as tf
 
 from tftrain._validation import check_integer, check_one_of, is_one_of
 from tftrain.training._callbacks import Callback
+from tftrain.training._cluster import (
+    check_supported,
+    cluster_of,
+    make_checkpoints,
+    reported_lost_workers,
+    stop_agreement,
+)
 from tftrain.training._complexity import model_complexity
 from tftrain.training._epoch import EpochResult, EpochRunner, show_progress
 from tftrain.training._evaluate import validation_logs
 from tftrain.training._history import History
 from tftrain.training._inputs import build_components, resolve_inputs
 from tftrain.training._nonfinite import NONFINITE_POLICIES
-from tftrain.training._state import Checkpoints, LoopState
+from tftrain.training._state import LoopState
 from tftrain.training._step import Steps, jit_mode
 from tftrain.training._summaries import write_scalar
 
@@ -220,8 +227,13 @@ def fit(
         checkpoint_every = check_integer("checkpoint_every", checkpoint_every, minimum=1)
     max_checkpoints = check_integer("max_checkpoints", max_checkpoints, minimum=1)
     strategy = strategy or tf.distribute.get_strategy()
+    check_supported(strategy)
     _check_jit_compile(jit_compile, strategy)
     callbacks = _checked_callbacks(callbacks)
+    # Callbacks, progress and summaries on the chief only; a stop they ask for reaches all.
+    cluster = cluster_of(strategy)
+    agree = stop_agreement(strategy) if callbacks else bool
+    callbacks = callbacks if cluster.is_chief else []
     if seed is not None:
         seed = check_integer("seed", seed, minimum=0)
         keras.utils.set_random_seed(seed)
@@ -237,9 +249,10 @@ def fit(
     )
     with strategy.scope():
         parts = build_components(model, inputs, optimizer, metrics, strategy)
-        state = LoopState(seed)
-    checkpoints = Checkpoints(
+    state = LoopState(seed, strategy)
+    checkpoints = make_checkpoints(
         checkpoint_dir,
+        strategy,
         max_to_keep=max_checkpoints,
         model=model,
         optimizer=parts.optimizer,
@@ -262,9 +275,11 @@ def fit(
         ),
         stop_on_nonfinite=on_nonfinite == "stop",
     )
-    if progress:
+    if progress and cluster.is_chief:
         print(model_complexity(model))
-    writer = tf.summary.create_file_writer(os.fspath(log_dir)) if log_dir is not None else None
+    writer = None
+    if log_dir is not None and cluster.is_chief:
+        writer = tf.summary.create_file_writer(os.fspath(log_dir))
     runner = EpochRunner(
         steps,
         inputs.train_data,
@@ -275,28 +290,30 @@ def fit(
         steps_per_execution=steps_per_execution
         or min(AUTO_STEPS_PER_EXECUTION, inputs.train_data.steps),
         checkpoint_every=checkpoint_every,
-        show=show_progress(progress),
+        show=show_progress(progress) and cluster.is_chief,
         writer=writer,
+        agree=agree,
     )
 
     for callback in callbacks:
         callback.model, callback.optimizer, callback.stop_training = model, parts.optimizer, False
         callback.on_train_begin({"initial_epoch": initial_epoch, "initial_step": initial_batch})
-    for epoch in range(initial_epoch, epochs):
-        result = runner.run(epoch, initial_batch if epoch == initial_epoch else 0, history)
-        if not result.complete(inputs.train_data.steps):  # a callback stopped it inside
-            break
-        logs = _epoch_logs(result, state, parts.train_metrics, on_nonfinite == "skip")
-        if inputs.val_data is not None:
-            logs.update(validation_logs(steps, inputs.val_data, state.data_seed, inputs.ema))
-        history.append(logs)
-        _write_epoch(writer, epoch, logs)
-        state.at(epoch + 1, 0)
-        checkpoints.save(history)
-        for callback in callbacks:
-            callback.on_epoch_end(epoch, dict(logs))
-        if result.stopped or any(c.stop_training for c in callbacks):
-            break
+    with reported_lost_workers(cluster, checkpoints):
+        for epoch in range(initial_epoch, epochs):
+            result = runner.run(epoch, initial_batch if epoch == initial_epoch else 0, history)
+            if not result.complete(inputs.train_data.steps):  # a callback stopped it inside
+                break
+            logs = _epoch_logs(result, state, parts.train_metrics, on_nonfinite == "skip")
+            if inputs.val_data is not None:
+                logs.update(validation_logs(steps, inputs.val_data, state.data_seed, inputs.ema))
+            history.append(logs)
+            _write_epoch(writer, epoch, logs)
+            state.at(epoch + 1, 0)
+            checkpoints.save(history)
+            for callback in callbacks:
+                callback.on_epoch_end(epoch, dict(logs))
+            if result.stopped or agree(any(c.stop_training for c in callbacks)):
+                break
     if writer is not None:
         writer.close()
     for callback in callbacks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -22,11 +23,23 @@ class LoopState:
     eager variable read or write per call would slow every execution, and are
     written to the variables only when a checkpoint is saved.
 
-    Create it inside the strategy's scope.
+    The numbers are created in ``strategy``'s scope, so that every worker of a
+    multi-worker run starts from the chief's (the seed, when drawn at random);
+    the history string is created outside it, because collectives cannot
+    broadcast strings (``CollectiveBcastSend`` refuses ``tf.string``) and every
+    worker computes the same history anyway.
     """
 
-    def __init__(self, seed: int | None):
-        self.variables = {
+    def __init__(self, seed: int | None, strategy: tf.distribute.Strategy | None = None):
+        scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+        with scope:
+            self.variables = self._numbers(seed)
+        self.variables["history"] = tf.Variable("", dtype=tf.string, trainable=False)
+        self.sums = {"loss_total": 0.0, "loss_count": 0.0}
+
+    @staticmethod
+    def _numbers(seed: int | None) -> dict[str, tf.Variable]:
+        return {
             "epoch": tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch"),
             "batch": tf.Variable(0, dtype=tf.int64, trainable=False, name="batch"),
             "loss_total": tf.Variable(0.0, dtype=tf.float64, trainable=False),
@@ -34,9 +47,7 @@ class LoopState:
             "seed": tf.Variable(
                 seed if seed is not None else int(np.random.randint(2**31)), dtype=tf.int64
             ),
-            "history": tf.Variable("", dtype=tf.string, trainable=False),
         }
-        self.sums = {"loss_total": 0.0, "loss_count": 0.0}
 
     @property
     def epoch(self) -> int:

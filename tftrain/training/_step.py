@@ -9,7 +9,11 @@ import keras
 import tensorflow as tf
 
 from tftrain import losses as loss_family
-from tftrain._compat import learning_rate_source, strategy_supports_no_merge_call
+from tftrain._compat import (
+    is_default_strategy,
+    learning_rate_source,
+    strategy_supports_no_merge_call,
+)
 
 
 def per_example(loss_fn: Callable[[Any, Any], Any], y: Any, y_pred: Any) -> tf.Tensor:
@@ -110,7 +114,9 @@ def jit_mode(
     """What XLA compiles: ``"step"`` (all of it), ``"updates"`` or ``"off"``."""
     if jit_compile is True:
         return "step"
-    if jit_compile is False or strategy.num_replicas_in_sync > 1:
+    # Under any strategy but the default one (even with one replica), the optimizer's update
+    # all-reduces through merge_call, which a compiled nested function cannot contain.
+    if jit_compile is False or not is_default_strategy(strategy):
         return "off"
     return "updates" if updates_compile(optimizer, ema, variables) else "off"
 
