@@ -63,6 +63,20 @@ def _seeded() -> None:
     keras.utils.set_random_seed(0)  # seeds Python's random, NumPy and TensorFlow
 
 
+@pytest.fixture(autouse=True)
+def _own_collective_keys() -> None:
+    """Every MirroredStrategy a test creates gets collective keys no other one used.
+
+    Each MirroredStrategy numbers its all-reduces from the same group and instance
+    keys, and the runtime keeps what it learnt about a key for the whole process: a
+    second strategy in the same test process can meet an earlier one's all-reduce of
+    another shape under the same key ("Shape mismatch in the collective instance
+    101"), depending on which tests an xdist worker ran before. TensorFlow's own
+    tests move this class attribute, which it documents as "only set this in tests".
+    """
+    tf.distribute.MirroredStrategy._collective_key_base += 100_000
+
+
 @pytest.fixture(params=["eager", "function"])
 def run(request):
     """Runs a callable eagerly or inside a ``tf.function``: ``run(fn, *args)``."""
