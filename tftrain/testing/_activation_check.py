@@ -21,7 +21,7 @@ from tftrain.testing._report import (
     name_of,
     values_text,
 )
-from tftrain.testing._schedule_check import registered
+from tftrain.testing._round_trip import registered
 
 #: Where gradients are compared: a dense spread over [-6, 6] (kept off the
 #: integers and halves, where kinks tend to sit) and a few fixed points.
