@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +10,7 @@ import tensorflow as tf
 
 from tftrain._validation import check_one_of, check_positive
 from tftrain.testing._activation_properties import PROPERTIES, ActivationUnderTest
-from tftrain.testing._report import CheckReport, PropertyRun, name_of
+from tftrain.testing._report import CheckReport, check_properties, name_of
 
 #: Where gradients are compared: a dense spread over [-6, 6] (kept off the
 #: integers and halves, where kinks tend to sit) and a few fixed points.
@@ -115,7 +114,6 @@ def check_activation(
     extra = (
         [] if inputs is None else list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     )
-    run = PropertyRun(f"activation {name_of(fn)}")
     subject = ActivationUnderTest(
         fn=fn,
         finite_range=finite_range,
@@ -128,7 +126,4 @@ def check_activation(
         gradient_tolerance=gradient_tolerance,
         jit_compile=jit_compile,
     )
-    with run:
-        for name, check in PROPERTIES:
-            run.check(name, functools.partial(check, subject))
-        return run.finish()
+    return check_properties(f"activation {name_of(fn)}", subject, PROPERTIES)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from tftrain._validation import check_integer, check_one_of
-from tftrain.testing._report import CheckReport, PropertyRun, name_of
+from tftrain.testing._report import CheckReport, check_properties, name_of
 from tftrain.testing._schedule_properties import PROPERTIES, ScheduleUnderTest
 
 #: Steps a schedule is evaluated at: the start, around round numbers, a long run.
@@ -112,7 +111,6 @@ def check_schedule(
     check_one_of("monotonic", monotonic, (None, *_MONOTONIC))
     check_integer("dense_until", dense_until, minimum=0)
     schedule = schedules.get(schedule)
-    run = PropertyRun(f"schedule {name_of(schedule)}")
     subject = ScheduleUnderTest(
         schedule=schedule,
         steps=steps,
@@ -120,7 +118,4 @@ def check_schedule(
         monotonic=monotonic,
         jit_compile=jit_compile,
     )
-    with run:
-        for name, check in PROPERTIES:
-            run.check(name, functools.partial(check, subject))
-        return run.finish()
+    return check_properties(f"schedule {name_of(schedule)}", subject, PROPERTIES)
