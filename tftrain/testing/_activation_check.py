@@ -117,8 +117,6 @@ def check_activation(
     subject = ActivationUnderTest(
         fn=fn,
         finite_range=finite_range,
-        low=low,
-        high=high,
         dtypes=dtypes,
         extra=[tf.convert_to_tensor(x) for x in extra],
         gradient_points=gradient_points,

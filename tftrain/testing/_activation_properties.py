@@ -51,9 +51,7 @@ class ActivationUnderTest:
 
     Attributes:
         fn: the activation: a function of one tensor or a Keras layer.
-        finite_range: ``(low, high)`` as the caller gave it, for reports.
-        low: the low end of ``finite_range``, as a float.
-        high: its high end, as a float.
+        finite_range: ``(low, high)`` where outputs and gradients must be finite.
         dtypes: the floating dtypes checked.
         extra: the caller's own input tensors.
         gradient_points: where gradients are compared.
@@ -63,15 +61,21 @@ class ActivationUnderTest:
     """
 
     fn: Any
-    finite_range: Any
-    low: float
-    high: float
+    finite_range: tuple[float, float]
     dtypes: Sequence[str]
     extra: list[tf.Tensor]
     gradient_points: Sequence[float]
     kinks: Sequence[float]
     gradient_tolerance: float
     jit_compile: bool
+
+    @property
+    def low(self) -> float:
+        return float(self.finite_range[0])
+
+    @property
+    def high(self) -> float:
+        return float(self.finite_range[1])
 
     @cached_property
     def grid(self) -> np.ndarray:
