@@ -59,10 +59,27 @@ def _parser() -> argparse.ArgumentParser:
         "looked up on the Python path and in the current directory",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, summary, add_arguments in (
+        ("train", "train a recipe (default: the built-in one) into a run folder", _train_arguments),
+        (
+            "launch",
+            "run `tftrain train --strategy multi_worker` as N local workers (loopback ports)",
+            _launch_arguments,
+        ),
+        (
+            "compare",
+            "train every combination of varied keys over seeds; tables and plots with CIs",
+            _compare_arguments,
+        ),
+        ("check", "validate a recipe and print it resolved", _check_arguments),
+        ("list", "registered names, one line each", _list_arguments),
+        ("plot", "PNG plots of schedules, activations, histories", _plot_arguments),
+    ):
+        add_arguments(commands.add_parser(name, help=summary))
+    return parser
 
-    train = commands.add_parser(
-        "train", help="train a recipe (default: the built-in one) into a run folder"
-    )
+
+def _train_arguments(train: argparse.ArgumentParser) -> None:
     train.add_argument("recipe", nargs="?", help="a .toml or .json recipe (default: built-in)")
     _add_set(train)
     train.add_argument(
@@ -84,10 +101,8 @@ def _parser() -> argparse.ArgumentParser:
         help="multi_worker: how long to wait for every worker to join (default 60)",
     )
 
-    launch = commands.add_parser(
-        "launch",
-        help="run `tftrain train --strategy multi_worker` as N local workers (loopback ports)",
-    )
+
+def _launch_arguments(launch: argparse.ArgumentParser) -> None:
     launch.add_argument("--workers", type=int, required=True, help="the number of workers")
     launch.add_argument(
         "--logs", help="where the other workers' logs go (default: a temporary folder)"
@@ -100,10 +115,8 @@ def _parser() -> argparse.ArgumentParser:
         help="`tftrain train` options for every worker (--out, --set, --no-plots, ...)",
     )
 
-    compare = commands.add_parser(
-        "compare",
-        help="train every combination of varied keys over seeds; tables and plots with CIs",
-    )
+
+def _compare_arguments(compare: argparse.ArgumentParser) -> None:
     compare.add_argument("recipe", nargs="?", help="a .toml or .json recipe (default: built-in)")
     compare.add_argument(
         "--vary",
@@ -134,15 +147,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
 
-    check = commands.add_parser("check", help="validate a recipe and print it resolved")
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("recipe", nargs="?", help="a .toml or .json recipe (default: built-in)")
     _add_set(check)
     check.add_argument("--format", choices=("toml", "json"), default="toml")
 
-    listing = commands.add_parser("list", help="registered names, one line each")
+
+def _list_arguments(listing: argparse.ArgumentParser) -> None:
     listing.add_argument("family", nargs="?", help=f"one of {', '.join(FAMILIES)} (default: all)")
 
-    plot = commands.add_parser("plot", help="PNG plots of schedules, activations, histories")
+
+def _plot_arguments(plot: argparse.ArgumentParser) -> None:
     kinds = plot.add_subparsers(dest="kind", required=True, metavar="KIND")
     schedule = kinds.add_parser("schedule", help="a learning-rate schedule over steps")
     schedule.add_argument(
@@ -167,7 +183,6 @@ def _parser() -> argparse.ArgumentParser:
     history = kinds.add_parser("history", help="the curves of a run folder")
     history.add_argument("run_dir", help="a run folder written by `tftrain train`")
     history.add_argument("--out", help="where to write the PNGs (default: the run folder)")
-    return parser
 
 
 def _add_set(parser: argparse.ArgumentParser) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,11 +14,7 @@ from tftrain._validation import check_in_range, check_integer, check_one_of
 from tftrain.families import family
 from tftrain.losses import kind_of
 from tftrain.testing._loss_properties import PROPERTIES, LossUnderTest
-from tftrain.testing._report import (
-    CheckReport,
-    PropertyRun,
-    name_of,
-)
+from tftrain.testing._report import CheckReport, check_properties, name_of
 
 #: What a loss compares: real targets, one-hot, integer labels, or 0/1 targets.
 LOSS_KINDS: tuple[str, ...] = family("loss").facts["kind"].choices or ()
@@ -299,7 +294,7 @@ def check_loss(
     if is_keras:
         per_example_fn = type(fn).from_config({**fn.get_config(), "reduction": "none"})
     label = "logits" if from_logits and kind != "regression" else "probabilities"
-    run = PropertyRun(f"loss {name_of(fn)}" + ("" if kind == "regression" else f" ({label})"))
+    component = f"loss {name_of(fn)}" + ("" if kind == "regression" else f" ({label})")
     smoothing = infer_label_smoothing(fn) if label_smoothing is None else label_smoothing
     zero_at_target = zero_at_target and not smoothing
     extra = [] if inputs is None else [tuple(np.asarray(v) for v in inputs)]
@@ -316,7 +311,4 @@ def check_loss(
         draws=draws,
         extra=extra,
     )
-    with run:
-        for name, check in PROPERTIES:
-            run.check(name, functools.partial(check, subject))
-        return run.finish()
+    return check_properties(component, subject, PROPERTIES)

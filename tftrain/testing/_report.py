@@ -20,10 +20,11 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import tensorflow as tf
@@ -126,6 +127,30 @@ class PropertyRun:
             checked = len(self.findings) + len(self.report.passed)
             raise PropertyCheckError(self.component, self.findings, checked)
         return self.report
+
+
+Subject = TypeVar("Subject")
+
+
+def check_properties(
+    component: str,
+    subject: Subject,
+    properties: Sequence[tuple[str, Callable[[Subject], None]]],
+) -> CheckReport:
+    """Runs each named property on ``subject``, in order; the report, or the failures raised.
+
+    Example:
+        >>> def positive(x):
+        ...     if x <= 0:
+        ...         raise Violation(input=f"x={x}", expected="x > 0", got="not")
+        >>> print(check_properties("three", 3, [("positive", positive)]))
+        three: 1 properties hold: positive
+    """
+    run = PropertyRun(component)
+    with run:
+        for name, prop in properties:
+            run.check(name, functools.partial(prop, subject))
+        return run.finish()
 
 
 def _quiet_retracing(record: logging.LogRecord) -> bool:
