@@ -52,16 +52,6 @@ def float32_below(boundary: float) -> float:
     return float(rounded)
 
 
-def float32_above(boundary: float) -> float:
-    """The smallest float32 ``>= boundary``: ``t >= float32_above(b)`` exactly when ``t >= b``.
-
-    Example:
-        >>> float32_above(2.0), float32_above(0.1) > 0.1
-        (2.0, True)
-    """
-    return -float32_below(-boundary)
-
-
 def to_spec(schedule: keras.optimizers.schedules.LearningRateSchedule) -> dict[str, Any]:
     """The config form of a nested schedule: tftrain's dict, else Keras's."""
     if SCHEDULES.name_of(schedule) is not None:

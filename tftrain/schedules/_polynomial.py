@@ -46,9 +46,9 @@ class PolynomialDecay(Schedule):
     each cycle lower than the last. The values are those of
     ``keras.optimizers.schedules.PolynomialDecay``, computed the same way in
     float32. Past :math:`2^{24}` steps, where float32 no longer holds every
-    step, :math:`t / T` may round down onto the multiple of :math:`T` just below
-    :math:`t`; Keras then raises a negative number to the power :math:`k` (NaN),
-    and this schedule takes the next cycle instead.
+    step, the cycle's end :math:`T \lceil t / T \rceil` may round below :math:`t`;
+    Keras then raises a negative number to the power :math:`k` (NaN), and this
+    schedule gives :math:`\eta_T`.
     An ``end_learning_rate`` above the initial rate makes the rate grow.
 
     Args:
@@ -99,17 +99,15 @@ class PolynomialDecay(Schedule):
         t = as_step(step)
         decay_steps = tf.constant(self.decay_steps, tf.float32)
         if self.cycle:
-            cycles = tf.maximum(tf.math.ceil(t / decay_steps), 1.0)
-            # Past 2**24 steps float32 may round t / T down onto the multiple of T just
-            # below t; such a step belongs to the next cycle (else 1 - p < 0: NaN).
-            cycles = tf.where(t > cycles * decay_steps, cycles + 1.0, cycles)
-            decay_steps = decay_steps * cycles
+            decay_steps = decay_steps * tf.maximum(tf.math.ceil(t / decay_steps), 1.0)
         else:
             t = tf.minimum(t, decay_steps)
         initial = tf.constant(self.initial_learning_rate, tf.float32)
         end = tf.constant(self.end_learning_rate, tf.float32)
-        p = t / decay_steps
-        return (initial - end) * tf.pow(1.0 - p, tf.constant(self.power, tf.float32)) + end
+        # Past 2**24 steps float32 may round the cycle's end below t: 1 - p < 0 would
+        # be NaN under a fractional power; it is the end of a cycle, so 0.
+        remaining = tf.maximum(1.0 - t / decay_steps, 0.0)
+        return (initial - end) * tf.pow(remaining, tf.constant(self.power, tf.float32)) + end
 
     def get_config(self) -> dict[str, Any]:
         return {

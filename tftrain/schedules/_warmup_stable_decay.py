@@ -14,7 +14,7 @@ from tftrain._validation import (
     check_non_negative,
     check_one_of,
 )
-from tftrain.schedules._base import Schedule, as_step, float32_above
+from tftrain.schedules._base import Schedule, as_step
 from tftrain.schedules._family import register
 
 DECAY_SHAPES = ("linear", "cosine", "1-sqrt")
@@ -152,9 +152,10 @@ class WarmupStableDecay(Schedule):
         t = tf.minimum(as_step(step), float(self.total_steps))
         peak = tf.constant(self.peak_learning_rate, tf.float32)
         decay = self.alpha + (1.0 - self.alpha) * self._decay(t)
-        # Rounded up so that the plateau's last step stays on it even when the decay is
-        # shorter than a float32 ulp of the step.
-        rate = tf.where(t >= float32_above(self._decay_start), peak * decay, peak)
+        rate = tf.where(t >= self._decay_start, peak * decay, peak)
+        # Set apart: a decay_fraction so small that the decay rounds to no steps at all
+        # would make its formula 0 / 0 here.
+        rate = tf.where(t >= float(self.total_steps), peak * self.alpha, rate)
         if self.warmup_steps:
             rate = tf.where(t < float(self.warmup_steps), peak * (t / self.warmup_steps), rate)
         return rate
