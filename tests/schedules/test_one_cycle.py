@@ -134,7 +134,8 @@ def test_tiny_final_rates_keep_their_relative_precision():
         (
             {"pct_start": 0.6, "three_phase": True},
             ValueError,
-            r"`pct_start` must be < \(total_steps \+ 1\) / \(2 \* total_steps\) with `three_phase=True`",
+            r"`pct_start` must be < \(total_steps \+ 1\) / \(2 \* total_steps\) "
+            r"with `three_phase=True`",
         ),
         (
             {"anneal_strategy": "cosine"},
