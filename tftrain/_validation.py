@@ -181,3 +181,18 @@ def check_increasing(name: str, values: Sequence[Any]) -> list[float]:
                 f"is not > {name}[{i - 1}]={values[i - 1]!r}. {_received(name, list(values))}",
             )
     return numbers_
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Returns ``value``; ``True`` or ``False`` is required (``1`` or ``"yes"`` is refused).
+
+    Example:
+        >>> check_bool("staircase", "yes")
+        Traceback (most recent call last):
+        ...
+        tftrain._validation.ArgumentTypeError: Argument `staircase` must be a bool. \
+Received: staircase='yes'
+    """
+    if not isinstance(value, bool):
+        raise ArgumentTypeError(name, f"Argument `{name}` must be a bool. {_received(name, value)}")
+    return value

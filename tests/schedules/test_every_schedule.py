@@ -109,3 +109,13 @@ def test_keras_optimizer_follows_the_schedule(name):
         assert_close(before - variable.numpy(), [expected, expected], scale=10)
         assert_close(optimizer.learning_rate, schedule(optimizer.iterations))
     assert int(optimizer.iterations) == 5
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_matrix_of_steps_gives_a_matrix_of_the_same_rates(name):
+    schedule = schedules.get(example("schedule", name))
+    steps = tf.reshape(tf.range(0, 3000, 125, dtype=tf.int32), (4, 6))
+    rates = schedule(steps)
+    assert rates.dtype == tf.float32 and rates.shape == (4, 6)
+    flat = schedule(tf.reshape(tf.cast(steps, tf.float32), (-1,)))
+    np.testing.assert_array_equal(tf.reshape(rates, (-1,)).numpy(), flat.numpy())

@@ -26,6 +26,16 @@ def declared_monotonic(spec: dict) -> str | None:
         return "decreasing"  # and increasing: checked separately below
     if name == "exponential_decay":
         return "decreasing" if spec["decay_rate"] < 1 else "increasing"
+    if name == "inverse_time_decay":
+        return "decreasing"
+    if name == "polynomial_decay" and not spec["cycle"]:
+        return (
+            "decreasing"
+            if spec["end_learning_rate"] <= spec["initial_learning_rate"]
+            else "increasing"
+        )
+    if name == "warmup_stable_decay" and spec["warmup_steps"] == 0:
+        return "decreasing"
     if name == "piecewise_constant":
         values = spec["values"]
         if all(b <= a for a, b in itertools.pairwise(values)):
