@@ -17,13 +17,22 @@ from tftrain.activations._family import ACTIVATIONS
 
 def test_names_lists_every_builtin():
     assert A.names() == [
-        "elu", "gelu", "leaky_relu", "linear", "mish", "prelu", "relu", "rrelu",
-        "selu", "sigmoid", "softplus", "square", "swish", "swish_beta", "tanh",
+        "celu", "elu", "gelu", "hard_sigmoid", "hard_silu", "leaky_relu", "linear", "mish",
+        "prelu", "relu", "relu6", "rrelu", "selu", "sigmoid", "softplus", "softsign", "square",
+        "swish", "swish_beta", "tanh",
     ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("alias", "name"), [("silu", "swish"), ("SiLU", "swish"), ("Leaky-ReLU", "leaky_relu")]
+    ("alias", "name"),
+    [
+        ("silu", "swish"),
+        ("SiLU", "swish"),
+        ("Leaky-ReLU", "leaky_relu"),
+        ("hard_swish", "hard_silu"),
+        ("Hard-Swish", "hard_silu"),
+        ("ReLU6", "relu6"),
+    ],
 )
 def test_aliases_and_spellings_resolve_to_the_same_function(alias, name):
     assert A.get(alias) is A.get(name) is getattr(A, name)

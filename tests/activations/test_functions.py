@@ -40,6 +40,11 @@ def test_values_and_gradients_match_the_float64_reference(name, run):
 
 PEERS = {
     "relu": tf.nn.relu,
+    "relu6": keras.activations.relu6,
+    "hard_sigmoid": keras.activations.hard_sigmoid,
+    "hard_silu": keras.activations.hard_silu,
+    "softsign": keras.activations.softsign,
+    "celu": keras.activations.celu,
     "leaky_relu": lambda x: keras.activations.leaky_relu(x, negative_slope=0.2),
     "sigmoid": keras.activations.sigmoid,
     "tanh": keras.activations.tanh,
