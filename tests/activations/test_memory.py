@@ -190,6 +190,16 @@ def test_memory_efficient_forms_keep_only_the_input_in_graphs(name):
     assert_close(gradient(fn, x), gradient(plain, x), dtype="float32")
 
 
+@pytest.mark.parametrize("name", ["hard_silu", "softsign", "celu"])
+def test_written_out_gradients_keep_only_the_input(name, x):
+    fn, plain = _pair(name)
+    assert _saved_for_backward(fn) == {"x:0"}
+    assert kept_for_backward(fn, x) == (0, 0)
+    if name != "softsign":  # autodiff of tf.nn.softsign keeps only x too
+        assert kept_for_backward(plain, x)[0] >= 1  # the hard sigmoid / expm1's input
+        assert len(_saved_for_backward(plain)) >= 2
+
+
 @pytest.mark.parametrize("name", A.names())
 def test_graph_keeps_at_most_what_plain_autodiff_keeps(name):
     fn, plain = _pair(name)
