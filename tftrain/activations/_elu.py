@@ -119,8 +119,9 @@ def celu(x: Any, alpha: float = 1.0) -> tf.Tensor:
     r"""CELU, :math:`f(x) = x` for :math:`x > 0`, else :math:`\alpha (e^{x/\alpha} - 1)`.
 
     The continuously differentiable ELU: unlike ELU with :math:`\alpha \ne 1`,
-    the slope is 1 on both sides of 0 for every :math:`\alpha`; :math:`f(-\infty) = -\alpha`. Values are
-    ``keras.activations.celu``'s (an ``expm1``, exact near 0). The gradient,
+    the slope is 1 on both sides of 0 for every :math:`\alpha`;
+    :math:`f(-\infty) = -\alpha`. Values are ``keras.activations.celu``'s (an
+    ``expm1``, exact near 0). The gradient,
     1 for :math:`x > 0` and :math:`e^{x/\alpha}` otherwise, is written out and
     recomputed from :math:`x`, the only tensor kept for the backward pass;
     at :math:`x = 0` it is 1, where autodiff of Keras's

@@ -47,12 +47,13 @@ def hard_sigmoid(x: Any) -> tf.Tensor:
 def hard_silu_forward(x: tf.Tensor) -> tf.Tensor:
     """:math:`x \\operatorname{hard\\_sigmoid}(x)`, with the limit 0 at :math:`x = -\\infty`.
 
-    The input is first moved from :math:`-\\infty` to the lowest finite float
-    (where the hard sigmoid is exactly 0), so no :math:`-\\infty \\cdot 0` =
-    NaN; every other input, NaN included, is unchanged, and so is its value.
+    A ``multiply_no_nan``, which is 0 wherever the hard sigmoid is (so no
+    :math:`-\\infty \\cdot 0` = NaN), and costs no more than the plain product
+    (clamping the input first is an extra pass that graphs do not fuse:
+    ``benchmarks/activations.py``). A NaN input stays NaN, as its hard sigmoid
+    is NaN. Below -3 the result is +0 where Keras's product gives -0.
     """
-    x = tf.maximum(x, tf.constant(x.dtype.min, x.dtype))
-    return x * hard_sigmoid(x)
+    return tf.math.multiply_no_nan(x, hard_sigmoid(x))
 
 
 def hard_silu_backward(x: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
@@ -101,6 +102,6 @@ def hard_silu(x: Any) -> tf.Tensor:
         >>> print([f"{v:.4f}" for v in hard_silu(tf.constant([-1.0, 0.0, 1.5, 4.0])).numpy()])
         ['-0.3333', '0.0000', '1.1250', '4.0000']
         >>> print(hard_silu(tf.constant([-4.0, -float("inf"), float("inf")])).numpy().tolist())
-        [-0.0, -0.0, inf]
+        [0.0, 0.0, inf]
     """
     return _hard_silu(x)
