@@ -3,8 +3,8 @@
 For every activation: one step computing ``y = f(x)`` and ``dL/dx`` for
 ``L = sum(y * dy)`` on 4 M float32 elements, in three modes: eagerly, as a
 ``tf.function`` (graph) and with ``jit_compile`` (xla), ours and the peer
-interleaved in every repeat (< 1 means ours is faster). Leaky ReLU, swish and mish are also
-timed against their alternative formulations, and ``square`` (custom gradient)
+interleaved in every repeat (< 1 means ours is faster). Leaky ReLU, swish, mish and hard_silu
+are also timed against their alternative formulations, and ``square`` (custom gradient)
 against the old ``py_func`` / NumPy recipe on 1 M elements. Ratios are medians
 of per-round ratios (ours and the peer timed back to back), which cancels most
 of the load drift of a shared machine; ratios within about 0.05 of 1 are noise.
@@ -30,6 +30,7 @@ import tensorflow as tf
 
 from tftrain import activations as A
 from tftrain.activations._gradient import with_input_gradient
+from tftrain.activations._hard import hard_silu_backward
 from tftrain.activations._swish import mish_backward
 
 N = 4_000_000
@@ -55,6 +56,11 @@ PAIRS: dict[str, tuple[Callable, Callable]] = {
     "mish": (A.mish, keras.activations.mish),
     "softplus": (A.softplus, tf.math.softplus),
     "square": (A.square, tf.math.square),
+    "relu6": (A.relu6, keras.activations.relu6),
+    "hard_sigmoid": (A.hard_sigmoid, keras.activations.hard_sigmoid),
+    "hard_silu": (A.hard_silu, keras.activations.hard_silu),
+    "softsign": (A.softsign, keras.activations.softsign),
+    "celu": (A.celu, keras.activations.celu),
 }
 
 LEAKY_FORMS: dict[str, Callable] = {
@@ -119,6 +125,17 @@ MISH_FORMS: dict[str, Callable] = {
     "closed fwd and bwd": with_input_gradient(_mish_closed_forward, mish_backward),
 }
 
+
+def _hard_silu_clamped(x: tf.Tensor) -> tf.Tensor:
+    x = tf.maximum(x, _lowest(x))
+    return x * A.hard_sigmoid(x)
+
+
+#: hard_silu's forward: tftrain's multiply_no_nan against clamping -inf away first.
+HARD_SILU_FORMS: dict[str, Callable] = {
+    "keras autodiff": keras.activations.hard_silu,
+    "clamped fwd": with_input_gradient(_hard_silu_clamped, hard_silu_backward),
+}
 
 MODES = ("eager", "graph", "xla")
 
@@ -248,7 +265,11 @@ def main() -> None:
             )
             print(f"  {mode}: {cells}")
 
-    for name, forms in (("swish", SWISH_FORMS), ("mish", MISH_FORMS)):
+    for name, forms in (
+        ("swish", SWISH_FORMS),
+        ("mish", MISH_FORMS),
+        ("hard_silu", HARD_SILU_FORMS),
+    ):
         if name not in only:
             continue
         print(f"\n{name} formulations; ratio = time / tftrain.{name}")

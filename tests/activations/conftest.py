@@ -36,10 +36,24 @@ def _elu(x, alpha=1.0):
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
 
+def _hard_sigmoid(x):
+    return np.clip(x / 6 + 0.5, 0.0, 1.0)
+
+
+def _hard_silu_slope(x):
+    """Keras's one-sided slopes at the kinks: 0 at -3, 1 at 3."""
+    return np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (2 * x + 3) / 6))
+
+
 #: name -> (float64 NumPy reference, its derivative), for finite inputs.
 REFERENCES = {
     "linear": (lambda x: x, lambda x: np.ones_like(x)),
     "relu": (lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float)),
+    "relu6": (lambda x: np.clip(x, 0, 6), lambda x: ((x > 0) & (x < 6)).astype(float)),
+    "hard_sigmoid": (_hard_sigmoid, lambda x: ((x > -3) & (x < 3)) / 6.0),
+    "hard_silu": (lambda x: x * _hard_sigmoid(x), _hard_silu_slope),
+    "softsign": (lambda x: x / (1 + np.abs(x)), lambda x: 1 / (1 + np.abs(x)) ** 2),
+    "celu": (_elu, lambda x: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0)))),
     "leaky_relu": (lambda x: np.where(x > 0, x, 0.2 * x), lambda x: np.where(x > 0, 1.0, 0.2)),
     "sigmoid": (_sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x))),
     "tanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
@@ -70,6 +84,11 @@ REFERENCES = {
 LIMITS = {
     "linear": ((-np.inf, np.inf), (1.0, 1.0)),
     "relu": ((0.0, np.inf), (0.0, 1.0)),
+    "relu6": ((0.0, 6.0), (0.0, 0.0)),
+    "hard_sigmoid": ((0.0, 1.0), (0.0, 0.0)),
+    "hard_silu": ((0.0, np.inf), (0.0, 1.0)),
+    "softsign": ((-1.0, 1.0), (0.0, 0.0)),
+    "celu": ((-1.0, np.inf), (0.0, 1.0)),
     "leaky_relu": ((-np.inf, np.inf), (0.2, 1.0)),
     "sigmoid": ((0.0, 1.0), (0.0, 0.0)),
     "tanh": ((-1.0, 1.0), (0.0, 0.0)),
@@ -82,7 +101,10 @@ LIMITS = {
     "square": ((np.inf, np.inf), (-np.inf, np.inf)),
 }
 
-MONOTONIC = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu", "selu"]
+MONOTONIC = [
+    "linear", "relu", "relu6", "leaky_relu", "sigmoid", "hard_sigmoid", "tanh", "softsign",
+    "softplus", "elu", "celu", "selu",
+]  # fmt: skip
 
 FLOAT_DTYPES = ["float16", "bfloat16", "float32", "float64"]
 
@@ -100,15 +122,23 @@ def registered():
 
 
 @pytest.fixture
-def softsign(registered):
-    """Softsign by ``custom_activation`` with a gradient that reads the output: ``(1 - |y|)^2``."""
-    registered.append("softsign_test")
+def softsign_from_output(registered):
+    """A user's softsign by ``custom_activation``, the gradient read from the output.
 
-    @A.custom_activation("softsign_test", grad=lambda x, y, dy: dy * tf.square(1 - tf.abs(y)))
-    def softsign(x):
+    ``grad`` is ``dy * (1 - |y|)^2``.
+
+    Not the built-in ``softsign`` (whose gradient reads the input): this one
+    tests what ``custom_activation`` keeps and differentiates when ``grad`` reads ``y``.
+    """
+    registered.append("softsign_from_output_test")
+
+    @A.custom_activation(
+        "softsign_from_output_test", grad=lambda x, y, dy: dy * tf.square(1 - tf.abs(y))
+    )
+    def softsign_from_output(x):
         return x / (1 + tf.abs(x))
 
-    return softsign
+    return softsign_from_output
 
 
 def gradient(fn, x):

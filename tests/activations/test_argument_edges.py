@@ -34,6 +34,23 @@ def test_elu_gradient_at_zero_is_alpha():
     )
 
 
+@pytest.mark.parametrize("alpha", [0.25, 1.0, 3.0])
+def test_celu_slope_is_one_on_both_sides_of_zero_and_at_zero(alpha):
+    x = tf.constant([-1e-6, -0.0, 0.0, 1e-6], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = A.celu(x, alpha=alpha)
+    np.testing.assert_allclose(
+        tape.gradient(y, x).numpy(), [np.exp(-1e-6 / alpha), 1.0, 1.0, 1.0], rtol=1e-15
+    )
+    # Keras's max(x, 0) + alpha * expm1(min(x, 0) / alpha) passes the gradient through
+    # both branches at exactly 0: the kink that CELU exists to remove.
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = keras.activations.celu(x, alpha=alpha)
+    assert tape.gradient(y, x).numpy()[2] == 2.0
+
+
 def test_swish_gradient_with_beta_matches_the_derivative_of_its_formula():
     x = tf.constant(np.linspace(-6.0, 6.0, 25), tf.float64)
     with tf.GradientTape() as tape:

@@ -17,13 +17,22 @@ from tftrain.activations._family import ACTIVATIONS
 
 def test_names_lists_every_builtin():
     assert A.names() == [
-        "elu", "gelu", "leaky_relu", "linear", "mish", "prelu", "relu", "rrelu",
-        "selu", "sigmoid", "softplus", "square", "swish", "swish_beta", "tanh",
+        "celu", "elu", "gelu", "hard_sigmoid", "hard_silu", "leaky_relu", "linear", "mish",
+        "prelu", "relu", "relu6", "rrelu", "selu", "sigmoid", "softplus", "softsign", "square",
+        "swish", "swish_beta", "tanh",
     ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("alias", "name"), [("silu", "swish"), ("SiLU", "swish"), ("Leaky-ReLU", "leaky_relu")]
+    ("alias", "name"),
+    [
+        ("silu", "swish"),
+        ("SiLU", "swish"),
+        ("Leaky-ReLU", "leaky_relu"),
+        ("hard_swish", "hard_silu"),
+        ("Hard-Swish", "hard_silu"),
+        ("ReLU6", "relu6"),
+    ],
 )
 def test_aliases_and_spellings_resolve_to_the_same_function(alias, name):
     assert A.get(alias) is A.get(name) is getattr(A, name)
@@ -52,6 +61,51 @@ def test_bound_function_round_trip_and_equality():
     assert A.get(A.serialize(fn)) == fn != A.get({"name": "leaky_relu", "alpha": 0.3})
 
 
+def test_negative_slope_spec_round_trips_under_the_name_it_was_given():
+    fn = A.get({"name": "leaky_relu", "negative_slope": 0.1})
+    assert A.serialize(fn) == {"name": "leaky_relu", "negative_slope": 0.1}
+    assert A.get(A.serialize(fn)) == fn
+    assert A.get(keras.saving.serialize_keras_object(fn)) == fn
+    assert fn(tf.constant(-2.0)).numpy() == np.float32(-0.2)
+
+
+def test_alpha_and_negative_slope_together_are_refused_at_get_naming_both():
+    with pytest.raises(
+        ValueError,
+        match=r"Only one of `alpha` and `negative_slope` may be given.*"
+        r"Received: alpha=0\.1, negative_slope=0\.3",
+    ):
+        A.get({"name": "leaky_relu", "alpha": 0.1, "negative_slope": 0.3})
+
+
+def test_a_model_with_a_negative_slope_leaky_relu_saves_and_reloads(tmp_path):
+    fn = A.get({"name": "leaky_relu", "negative_slope": 0.05})
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(4, activation=fn)(inputs))
+    model.save(tmp_path / "m.keras")
+    reloaded = keras.models.load_model(tmp_path / "m.keras")  # safe mode, no custom_objects
+    assert reloaded.layers[1].activation == fn
+    x = np.linspace(-3, 3, 12, dtype=np.float32).reshape(4, 3)
+    np.testing.assert_allclose(reloaded(x), model(x), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("name", "initializer"),
+    [
+        ("relu6", "he"),  # ReLU-like
+        ("hard_sigmoid", "glorot"),  # sigmoid-like
+        ("hard_silu", "he"),  # swish-like
+        ("hard_swish", "he"),
+        ("softsign", "glorot"),  # tanh-like
+        ("celu", "he"),  # ELU-like
+        ({"name": "celu", "alpha": 0.5}, "he"),
+    ],
+)
+def test_each_new_activation_declares_its_initializer(name, initializer):
+    assert A.initializer_of(name) == initializer
+    assert A.initializer_of(A.get(name)) == initializer
+
+
 def test_layer_spec_builds_the_layer():
     layer = A.get({"name": "rrelu", "lower": 0.1, "upper": 0.2, "seed": 3})
     assert isinstance(layer, A.RReLU) and (layer.lower, layer.upper, layer.seed) == (0.1, 0.2, 3)
@@ -78,6 +132,8 @@ def test_unknown_keyword_names_the_accepted_ones():
 def test_bad_value_in_a_spec_raises_at_get_not_at_call():
     with pytest.raises(ValueError, match=r"`alpha` must be finite\. Received: alpha=inf"):
         A.get({"name": "elu", "alpha": float("inf")})
+    with pytest.raises(ValueError, match=r"^Argument `alpha` must be > 0\. Received: alpha=0$"):
+        A.get({"name": "celu", "alpha": 0})
     with pytest.raises(TypeError, match=r"`approximate` must be a bool"):
         A.get({"name": "gelu", "approximate": 1})
 

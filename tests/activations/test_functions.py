@@ -40,6 +40,11 @@ def test_values_and_gradients_match_the_float64_reference(name, run):
 
 PEERS = {
     "relu": tf.nn.relu,
+    "relu6": keras.activations.relu6,
+    "hard_sigmoid": keras.activations.hard_sigmoid,
+    "hard_silu": keras.activations.hard_silu,
+    "softsign": keras.activations.softsign,
+    "celu": keras.activations.celu,
     "leaky_relu": lambda x: keras.activations.leaky_relu(x, negative_slope=0.2),
     "sigmoid": keras.activations.sigmoid,
     "tanh": keras.activations.tanh,
@@ -149,6 +154,9 @@ def test_every_builtin_passes_check_gradient(name):
         ({"name": "leaky_relu", "alpha": 0.1}, [-0.1, 2.0]),
         ({"name": "leaky_relu", "alpha": 3.0}, [-3.0, 2.0]),  # alpha > 1: maximum() is wrong
         ({"name": "elu", "alpha": 0.3}, [0.3 * np.expm1(-1.0), 2.0]),  # not rounded to f32
+        ({"name": "celu", "alpha": 0.3}, [0.3 * np.expm1(-1.0 / 0.3), 2.0]),
+        ({"name": "celu", "alpha": 2.5}, [2.5 * np.expm1(-1.0 / 2.5), 2.0]),
+        ({"name": "leaky_relu", "negative_slope": 0.1}, [-0.1, 2.0]),
         ({"name": "swish", "beta": 2.0}, [-1.0 / (1 + np.exp(2.0)), 2.0 / (1 + np.exp(-4.0))]),
     ],
 )
@@ -188,7 +196,14 @@ def test_mish_closed_form_gradient_matches_the_reference_across_its_clip_points(
 
 
 @pytest.mark.parametrize(
-    "spec", [{"name": "leaky_relu", "alpha": 1.7}, {"name": "elu", "alpha": 0.3}]
+    "spec",
+    [
+        {"name": "leaky_relu", "alpha": 1.7},
+        {"name": "leaky_relu", "negative_slope": 1.7},
+        {"name": "elu", "alpha": 0.3},
+        {"name": "celu", "alpha": 0.3},
+        {"name": "celu", "alpha": 2.5},
+    ],
 )
 def test_bound_hyperparameters_have_correct_gradients(spec):
     assert A.check_gradient(A.get(spec)) < 1e-7
@@ -210,8 +225,57 @@ def test_swish_beta_value_and_gradient_match_autodiff_in_float64():
         (lambda x: A.elu(x, alpha=float("inf")), ValueError, r"`alpha` must be finite"),
         (lambda x: A.swish(x, beta=None), TypeError, r"Received: beta=None"),
         (lambda x: A.gelu(x, approximate="yes"), TypeError, r"`approximate` must be a bool"),
+        (
+            lambda x: A.celu(x, alpha=0),
+            ValueError,
+            r"^Argument `alpha` must be > 0\. Received: alpha=0$",
+        ),
+        (lambda x: A.celu(x, alpha=-1.5), ValueError, r"Received: alpha=-1\.5$"),
+        (lambda x: A.celu(x, alpha=float("inf")), ValueError, r"`alpha` must be finite"),
+        (
+            lambda x: A.leaky_relu(x, alpha=0.1, negative_slope=0.1),
+            ValueError,
+            r"Only one of `alpha` and `negative_slope`.*Received: alpha=0\.1, negative_slope=0\.1",
+        ),
+        (
+            lambda x: A.leaky_relu(x, negative_slope=float("nan")),
+            ValueError,
+            r"`negative_slope` must be finite",
+        ),
     ],
 )
 def test_bad_hyperparameters_raise_naming_the_argument(call, error, match):
     with pytest.raises(error, match=match):
         call(tf.constant([1.0]))
+
+
+@pytest.mark.parametrize("alpha", [0.3, 1.0, 2.5])
+def test_celu_matches_keras_for_any_alpha(alpha):
+    x = tf.random.stateless_normal([257], seed=(3, 4)) * 4
+    y, dx = value_and_gradient(lambda t: A.celu(t, alpha=alpha), x)
+    y_ref, dx_ref = value_and_gradient(lambda t: keras.activations.celu(t, alpha=alpha), x)
+    assert_close(y, y_ref, scale=4)
+    assert_close(dx, dx_ref, scale=4)
+
+
+def test_leaky_relu_negative_slope_is_alpha_by_its_keras_name():
+    x = tf.constant(POINTS, tf.float32)
+    for slope in (0.0, 0.01, 0.2, 1.7):
+        ours = A.leaky_relu(x, negative_slope=slope).numpy()
+        np.testing.assert_array_equal(ours, A.leaky_relu(x, alpha=slope).numpy())
+        keras_y = keras.activations.leaky_relu(x, negative_slope=slope).numpy()
+        np.testing.assert_array_equal(ours, keras_y)
+    np.testing.assert_array_equal(A.leaky_relu(x).numpy(), A.leaky_relu(x, alpha=0.2).numpy())
+
+
+@pytest.mark.parametrize("name", ["relu6", "hard_sigmoid", "hard_silu"])
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_values_and_one_sided_slopes_at_the_kinks_are_keras_s(name, dtype):
+    # Exactly on the kinks (-3, 0, 3, 6) a gradient is a convention: Keras's
+    # autodiff gives hard_silu 0 at -3 and 1 at 3, and the hard sigmoid and
+    # relu6 0 at both ends; a written-out gradient must keep those.
+    x = tf.constant([-3.0, -0.0, 0.0, 3.0, 6.0], dtype)
+    y, dx = value_and_gradient(A.get(name), x)
+    y_ref, dx_ref = value_and_gradient(getattr(keras.activations, name), x)
+    np.testing.assert_array_equal(tf.cast(y, tf.float64), tf.cast(y_ref, tf.float64))
+    np.testing.assert_array_equal(tf.cast(dx, tf.float64), tf.cast(dx_ref, tf.float64))

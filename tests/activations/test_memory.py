@@ -33,6 +33,14 @@ def _swish_with_a_variable_beta():
 FORMULAS = {
     "linear": lambda: (A.linear, tf.identity),
     "relu": lambda: (A.relu, tf.nn.relu),
+    "relu6": lambda: (A.relu6, tf.nn.relu6),
+    "hard_sigmoid": lambda: (A.hard_sigmoid, lambda x: tf.nn.relu6(x + 3.0) / 6.0),
+    "hard_silu": lambda: (A.hard_silu, lambda x: x * (tf.nn.relu6(x + 3.0) / 6.0)),
+    "softsign": lambda: (A.softsign, tf.nn.softsign),
+    "celu": lambda: (
+        A.celu,
+        lambda x: tf.maximum(x, 0.0) + tf.math.expm1(tf.minimum(x, 0.0)),  # Keras's
+    ),
     "leaky_relu": lambda: (A.leaky_relu, lambda x: tf.nn.leaky_relu(x, 0.2)),
     "sigmoid": lambda: (A.sigmoid, tf.math.sigmoid),
     "tanh": lambda: (A.tanh, tf.math.tanh),
@@ -130,8 +138,9 @@ def test_gelu_keeps_less_than_autodiff_in_eager_mode(x):
     assert ours[0] < autodiff[0] and ours[0] <= 1, (ours, autodiff)
 
 
-def test_a_custom_activation_keeps_only_what_its_gradient_reads(x, softsign):
-    ours, autodiff = kept_for_backward(softsign, x), kept_for_backward(softsign.forward, x)
+def test_a_custom_activation_keeps_only_what_its_gradient_reads(x, softsign_from_output):
+    fn = softsign_from_output
+    ours, autodiff = kept_for_backward(fn, x), kept_for_backward(fn.forward, x)
     assert ours[0] == 0 and ours[1] <= 1  # at most the output, which grad reads
     assert autodiff[0] >= 2, autodiff  # |x| and 1 + |x|
 
@@ -179,6 +188,16 @@ def test_memory_efficient_forms_keep_only_the_input_in_graphs(name):
     x = tf.random.stateless_normal([64], seed=(4, 2), dtype=tf.float64) * 4
     assert_close(fn(x), plain(x), dtype="float32")  # to 1e-6
     assert_close(gradient(fn, x), gradient(plain, x), dtype="float32")
+
+
+@pytest.mark.parametrize("name", ["hard_silu", "softsign", "celu"])
+def test_written_out_gradients_keep_only_the_input(name, x):
+    fn, plain = _pair(name)
+    assert _saved_for_backward(fn) == {"x:0"}
+    assert kept_for_backward(fn, x) == (0, 0)
+    if name != "softsign":  # autodiff of tf.nn.softsign keeps only x too
+        assert kept_for_backward(plain, x)[0] >= 1  # the hard sigmoid / expm1's input
+        assert len(_saved_for_backward(plain)) >= 2
 
 
 @pytest.mark.parametrize("name", A.names())

@@ -47,6 +47,64 @@ def test_leaky_relu_reads_an_alpha_subnormal_in_float32_as_zero(alpha):
     np.testing.assert_allclose(y64, [alpha * -118.0, 2.0], rtol=1e-15)
 
 
+@given(vectors, st.floats(0.0, 5.0, width=32, allow_subnormal=False))
+def test_leaky_relu_negative_slope_is_alpha(x, slope):
+    np.testing.assert_array_equal(
+        A.leaky_relu(x, negative_slope=float(slope)).numpy(),
+        A.leaky_relu(x, alpha=float(slope)).numpy(),
+    )
+
+
+@given(vectors)
+def test_relu6_is_idempotent_and_within_0_and_6(x):
+    once = A.relu6(x).numpy()
+    np.testing.assert_array_equal(A.relu6(once).numpy(), once)
+    assert ((once >= 0) & (once <= 6)).all()
+
+
+@given(vectors)
+def test_hard_sigmoid_is_point_symmetric_about_one_half(x):
+    # relu6(3 - x) / 6 and 1 - relu6(x + 3) / 6 round differently: an ulp of 1 each.
+    eps = float(np.finfo(np.float32).eps)
+    np.testing.assert_allclose(
+        A.hard_sigmoid(-x).numpy(), 1 - A.hard_sigmoid(x).numpy(), rtol=0, atol=2 * eps
+    )
+
+
+@given(vectors)
+def test_hard_silu_guard_changes_no_finite_value(x):
+    np.testing.assert_array_equal(
+        A.hard_silu(x).numpy(), (x * (tf.nn.relu6(x + 3.0) / 6.0)).numpy()
+    )
+
+
+@given(vectors)
+def test_softsign_is_odd_bounded_and_tf_nn_softsign_on_finite_inputs(x):
+    y = A.softsign(x).numpy()
+    np.testing.assert_array_equal(A.softsign(-x).numpy(), -y)
+    assert (np.abs(y) <= 1).all()
+    np.testing.assert_array_equal(y, tf.nn.softsign(x).numpy())
+
+
+@given(
+    arrays(np.float64, st.integers(1, 16), elements=st.floats(-50, 50)),
+    st.floats(0.05, 20.0),
+)
+def test_celu_is_alpha_times_unit_celu_of_x_over_alpha(x, alpha):
+    np.testing.assert_allclose(
+        A.celu(x, alpha=alpha).numpy(), alpha * A.celu(x / alpha).numpy(), rtol=1e-13, atol=1e-300
+    )
+
+
+@given(st.floats(1e-12, 1e-4), st.floats(0.05, 20.0))
+def test_celu_slope_is_continuous_at_zero_for_any_alpha(eps, alpha):
+    x = tf.constant([-eps, 0.0, eps], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = A.celu(x, alpha=alpha)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), 1.0, rtol=2 * eps / alpha)
+
+
 @given(vectors)
 def test_sigmoid_is_point_symmetric(x):
     # TF's logistic kernel is within ~1.1 ulp of 1 (1.4e-7) of the true value, so the two

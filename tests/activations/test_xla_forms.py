@@ -26,8 +26,21 @@ def _value_and_gradient(fn, x):
         lambda x: activations.swish(x, beta=2.0),
         activations.leaky_relu,
         lambda x: activations.leaky_relu(x, alpha=1.5),
+        lambda x: activations.leaky_relu(x, negative_slope=1.5),
+        activations.hard_silu,
+        activations.softsign,
+        lambda x: activations.celu(x, alpha=0.3),
     ],
-    ids=["swish", "swish_beta2", "leaky_relu", "leaky_relu_alpha1.5"],
+    ids=[
+        "swish",
+        "swish_beta2",
+        "leaky_relu",
+        "leaky_relu_alpha1.5",
+        "leaky_relu_negative_slope1.5",
+        "hard_silu",
+        "softsign",
+        "celu_alpha0.3",
+    ],
 )
 @pytest.mark.parametrize("dtype", [tf.float16, tf.bfloat16, tf.float32, tf.float64])
 def test_xla_and_eager_forms_match_the_graph_form_at_special_values(fn, dtype):

@@ -217,3 +217,23 @@ def test_json_output_is_plain(small_recipe):
     assert json.loads(load(small_recipe).to_json())["loss"]["name"] == (
         "sparse_categorical_crossentropy"
     )
+
+
+def test_a_keras_3_leaky_relu_spec_builds_and_round_trips(small_recipe):
+    small_recipe["model"]["activation"] = {"name": "leaky_relu", "negative_slope": 0.1}
+    recipe = load(small_recipe, overrides=["model.activation.negative_slope=0.05"])
+    assert recipe["model"]["activation"] == {"name": "leaky_relu", "negative_slope": 0.05}
+    assert load(recipe.to_dict())["model"]["activation"] == recipe["model"]["activation"]
+    hidden = recipe.build().model.layers[0]
+    assert hidden.activation(np.float32(-2.0)).numpy() == np.float32(-0.1)
+
+
+def test_alpha_and_negative_slope_together_are_a_recipe_problem(small_recipe):
+    small_recipe["model"]["activation"] = {"name": "leaky_relu", "alpha": 0.1}
+    with pytest.raises(RecipeError) as caught:
+        load(small_recipe, overrides=["model.activation.negative_slope=0.2"])
+    assert any(
+        p.startswith("model: Only one of `alpha` and `negative_slope` may be given")
+        and p.endswith("Received: alpha=0.1, negative_slope=0.2")
+        for p in caught.value.problems
+    ), caught.value.problems

@@ -1,4 +1,4 @@
-"""Exponential linear units: ELU and the self-normalising SELU."""
+"""Exponential linear units: ELU, the self-normalising SELU, the smooth-at-0 CELU."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Any
 
 import tensorflow as tf
 
-from tftrain._validation import check_number
+from tftrain._validation import check_number, check_positive
 from tftrain.activations._family import register
+from tftrain.activations._gradient import with_input_gradient
 
 #: SELU's :math:`\alpha` and :math:`\lambda` (Klambauer et al. 2017, eq. 14).
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -88,3 +89,68 @@ def selu(x: Any) -> tf.Tensor:
         ['-1.1113', '2.1014']
     """
     return tf.nn.selu(x)
+
+
+def celu_forward(x: tf.Tensor, alpha: float = 1.0) -> tf.Tensor:
+    """:math:`x` for :math:`x > 0`, else :math:`\\alpha \\operatorname{expm1}(x / \\alpha)`."""
+    a = tf.constant(alpha, x.dtype)
+    return tf.where(x > 0, x, a * tf.math.expm1(tf.minimum(x, 0) / a))
+
+
+def celu_backward(x: tf.Tensor, dy: tf.Tensor, alpha: float = 1.0) -> tf.Tensor:
+    """:math:`dy` for :math:`x > 0`, else :math:`dy \\, e^{x / \\alpha}` (so 1 at :math:`x = 0`)."""
+    a = tf.constant(alpha, x.dtype)
+    return dy * tf.where(x > 0, tf.ones_like(x), tf.math.exp(tf.minimum(x, 0) / a))
+
+
+def _check_celu(alpha: Any = 1.0) -> None:
+    check_positive("alpha", alpha)
+
+
+# ELU-shaped (identity for x > 0): He, as for ``elu``.
+@register(
+    "celu",
+    initializer="he",
+    check=_check_celu,
+    example={"alpha": 0.5},
+    arguments=lambda st: st.fixed_dictionaries({"alpha": st.floats(0.1, 4.0)}),
+)
+def celu(x: Any, alpha: float = 1.0) -> tf.Tensor:
+    r"""CELU, :math:`f(x) = x` for :math:`x > 0`, else :math:`\alpha (e^{x/\alpha} - 1)`.
+
+    The continuously differentiable ELU: unlike ELU with :math:`\alpha \ne 1`,
+    the slope is 1 on both sides of 0 for every :math:`\alpha`;
+    :math:`f(-\infty) = -\alpha`. Values are ``keras.activations.celu``'s (an
+    ``expm1``, exact near 0). The gradient,
+    1 for :math:`x > 0` and :math:`e^{x/\alpha}` otherwise, is written out and
+    recomputed from :math:`x`, the only tensor kept for the backward pass;
+    at :math:`x = 0` it is 1, where autodiff of Keras's
+    :math:`\max(x, 0) + \alpha \operatorname{expm1}(\min(x, 0)/\alpha)` counts
+    both branches and gives 2.
+
+    Args:
+        x: a float tensor (float16, bfloat16, float32 or float64).
+        alpha: :math:`\alpha`, the negative saturation value and the scale of
+            the exponential; a finite real number ``> 0``.
+
+    Returns:
+        A tensor of ``x``'s shape and dtype.
+
+    Raises:
+        TypeError: ``alpha`` is not a real number.
+        ValueError: ``alpha`` is not a finite number ``> 0``.
+
+    Reference: Barron, "Continuously Differentiable Exponential Linear
+    Units", 2017.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> print([f"{v:.4f}" for v in celu(tf.constant([-1.0, 2.0])).numpy()])
+        ['-0.6321', '2.0000']
+        >>> print([f"{v:.4f}" for v in celu(tf.constant([-1.0, 2.0]), alpha=0.5).numpy()])
+        ['-0.4323', '2.0000']
+    """
+    alpha = check_positive("alpha", alpha)
+    return with_input_gradient(
+        lambda t: celu_forward(t, alpha), lambda t, dy: celu_backward(t, dy, alpha)
+    )(x)
