@@ -229,9 +229,9 @@ def sparse_categorical_crossentropy(
     y_true = tf.convert_to_tensor(y_true)
     if y_true.shape.rank == rank and y_true.shape[axis] == 1:
         y_true = tf.squeeze(y_true, axis)
+    check_several_classes(y_pred, axis, name)
     if axis != rank - 1:
         y_pred = tf.transpose(y_pred, [*range(axis), *range(axis + 1, rank), axis])
-    check_several_classes(y_pred, -1, name)
     checks = check_same_shape(
         y_true,
         y_pred[..., 0],
