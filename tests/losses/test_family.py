@@ -249,3 +249,14 @@ def test_every_public_name_has_a_docstring(name):
 def test_every_public_name_has_an_example(name):
     doc = inspect.getdoc(getattr(losses, name)) or ""
     assert "Example:" in doc and ">>>" in doc, f"{name}'s docstring has no example"
+
+
+@pytest.mark.parametrize("name", losses.names())
+def test_every_loss_reloads_from_a_keras_file_in_safe_mode(name, tmp_path):
+    _, y_pred = INPUTS[name](np.random.default_rng(0), 4)
+    loss = losses.get({"name": name, **ARGUMENTS[name]})
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(y_pred.shape[-1])])
+    model.compile(optimizer="sgd", loss=loss)
+    model.save(tmp_path / "model.keras")
+    again = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert type(again.loss) is type(loss) and again.loss.get_config() == loss.get_config()
