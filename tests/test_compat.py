@@ -127,3 +127,16 @@ def test_is_default_strategy_inside_and_outside_scopes(two_replicas):
     with two_replicas.scope():
         assert not _compat.is_default_strategy(tf.distribute.get_strategy())
         assert not _compat.is_default_strategy(two_replicas)
+
+
+def test_the_loss_mask_is_the_one_keras_reductions_read():
+    losses = tf.constant([1.0, 3.0, 100.0])
+    _compat.set_loss_mask(losses, tf.constant([True, True, False]))
+    assert _compat.loss_mask(losses).numpy().tolist() == [True, True, False]
+    assert _compat.loss_mask(tf.constant([1.0])) is None
+
+    class Masked(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            return losses
+
+    assert float(Masked()(tf.zeros(3), tf.zeros(3))) == 2.0  # (1 + 3) / 2: Keras read the mask

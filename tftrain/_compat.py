@@ -102,6 +102,21 @@ def loss_wrapper_kwargs(loss: Any) -> dict[str, Any] | None:
     return kwargs if isinstance(kwargs, dict) else None
 
 
+def set_loss_mask(losses: tf.Tensor, mask: tf.Tensor) -> None:
+    """Marks which of ``losses`` count, as Keras's own losses do (``ignore_class``).
+
+    ``keras.losses.Loss.__call__`` reads the mark and leaves the unmarked
+    losses out of its mean; so does tftrain's ``fit`` (:func:`loss_mask`).
+    Keras keeps it in a private tensor attribute.
+    """
+    keras.src.backend.set_keras_mask(losses, mask)
+
+
+def loss_mask(losses: Any) -> tf.Tensor | None:
+    """The mask a loss set on its per-example ``losses`` (:func:`set_loss_mask`), or None."""
+    return keras.src.backend.get_keras_mask(losses)  # type: ignore[no-any-return]
+
+
 #: Marks a summary as a TensorBoard scalar, so ``tensorboard`` need not be installed to write one.
 SCALAR_SUMMARY_METADATA = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),

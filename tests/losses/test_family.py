@@ -33,10 +33,15 @@ def one_hot_inputs(rng, batch):
 #: Inputs for every registered loss; a newly registered loss fails here until it has some.
 INPUTS = {
     "mse": regression_inputs,
+    "mean_absolute_error": regression_inputs,
+    "huber": regression_inputs,
+    "quantile": regression_inputs,
     "asymmetric": regression_inputs,
     "categorical_crossentropy": one_hot_inputs,
+    "categorical_focal_crossentropy": one_hot_inputs,
     "sparse_categorical_crossentropy": index_inputs,
     "binary_crossentropy": one_hot_inputs,
+    "binary_focal_crossentropy": one_hot_inputs,
 }
 
 #: Non-default arguments for each loss, so round trips carry real values.
@@ -46,6 +51,16 @@ ARGUMENTS = {
     "categorical_crossentropy": {"from_logits": True, "label_smoothing": 0.1, "axis": -1},
     "sparse_categorical_crossentropy": {"from_logits": True, "validate": False},
     "binary_crossentropy": {"from_logits": True, "label_smoothing": 0.2, "reduction": "none"},
+    "mean_absolute_error": {"reduction": "sum"},
+    "huber": {"delta": 0.5},
+    "quantile": {"tau": 0.9},
+    "categorical_focal_crossentropy": {"alpha": 0.5, "gamma": 1.5, "from_logits": True},
+    "binary_focal_crossentropy": {
+        "apply_class_balancing": True,
+        "alpha": 0.75,
+        "gamma": 3.0,
+        "label_smoothing": 0.1,
+    },
 }
 
 
@@ -53,13 +68,20 @@ def test_names_and_aliases():
     assert losses.names() == [
         "asymmetric",
         "binary_crossentropy",
+        "binary_focal_crossentropy",
         "categorical_crossentropy",
+        "categorical_focal_crossentropy",
+        "huber",
+        "mean_absolute_error",
         "mse",
+        "quantile",
         "sparse_categorical_crossentropy",
     ]
     assert set(INPUTS) == set(losses.names())
     assert isinstance(losses.get("Mean-Squared-Error"), losses.MeanSquaredError)
     assert isinstance(losses.get("MSE"), losses.MeanSquaredError)
+    assert isinstance(losses.get("mae"), losses.MeanAbsoluteError)
+    assert isinstance(losses.get("pinball"), losses.QuantileLoss)
 
 
 @pytest.mark.parametrize("name", losses.names())
@@ -96,7 +118,9 @@ def test_instances_and_callables_pass_through():
 
 
 def test_unknown_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"Unknown loss 'mes'\. Did you mean 'mse'\?.*Known: "):
+    with pytest.raises(
+        ValueError, match=r"Unknown loss 'mes'\. Did you mean 'mse'( or 'mae')?\?.*Known: "
+    ):
         losses.get("mes")
 
 
@@ -138,6 +162,11 @@ def test_user_registered_loss_works_by_name_and_round_trips():
 def test_plain_functions_are_keras_serializable():
     for fn in (
         losses.mean_squared_error,
+        losses.mean_absolute_error,
+        losses.huber,
+        losses.quantile_loss,
+        losses.binary_focal_crossentropy,
+        losses.categorical_focal_crossentropy,
         losses.asymmetric_loss,
         losses.categorical_crossentropy,
         losses.sparse_categorical_crossentropy,
@@ -220,3 +249,14 @@ def test_every_public_name_has_a_docstring(name):
 def test_every_public_name_has_an_example(name):
     doc = inspect.getdoc(getattr(losses, name)) or ""
     assert "Example:" in doc and ">>>" in doc, f"{name}'s docstring has no example"
+
+
+@pytest.mark.parametrize("name", losses.names())
+def test_every_loss_reloads_from_a_keras_file_in_safe_mode(name, tmp_path):
+    _, y_pred = INPUTS[name](np.random.default_rng(0), 4)
+    loss = losses.get({"name": name, **ARGUMENTS[name]})
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(y_pred.shape[-1])])
+    model.compile(optimizer="sgd", loss=loss)
+    model.save(tmp_path / "model.keras")
+    again = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert type(again.loss) is type(loss) and again.loss.get_config() == loss.get_config()

@@ -91,6 +91,11 @@ def test_every_registered_loss_passes_for_any_valid_arguments(name):
 def test_every_plain_loss_function_passes_too():
     functions = [
         "mean_squared_error",
+        "mean_absolute_error",
+        "huber",
+        "quantile_loss",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
         "asymmetric_loss",
         "categorical_crossentropy",
         "sparse_categorical_crossentropy",

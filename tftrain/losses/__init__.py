@@ -9,8 +9,9 @@ over the global batch under a ``tf.distribute`` strategy.
 
 Example:
     >>> print(names())
-    ['asymmetric', 'binary_crossentropy', 'categorical_crossentropy', 'mse', \
-'sparse_categorical_crossentropy']
+    ['asymmetric', 'binary_crossentropy', 'binary_focal_crossentropy', \
+'categorical_crossentropy', 'categorical_focal_crossentropy', 'huber', \
+'mean_absolute_error', 'mse', 'quantile', 'sparse_categorical_crossentropy']
     >>> loss = get("mean_squared_error")
     >>> print(type(loss).__name__, f"{float(loss([[1.0]], [[3.0]])):.1f}")
     MeanSquaredError 4.0
@@ -26,26 +27,48 @@ from tftrain.losses._crossentropy import (
 )
 from tftrain.losses._distributed import reduce_over_global_batch
 from tftrain.losses._family import get, kind_of, names, register, serialize
+from tftrain.losses._focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+)
 from tftrain.losses._regression import (
     AsymmetricLoss,
+    Huber,
+    MeanAbsoluteError,
     MeanSquaredError,
+    QuantileLoss,
     asymmetric_loss,
+    huber,
+    mean_absolute_error,
     mean_squared_error,
+    quantile_loss,
 )
 
 __all__ = [
     "AsymmetricLoss",
     "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
+    "Huber",
+    "MeanAbsoluteError",
     "MeanSquaredError",
+    "QuantileLoss",
     "SparseCategoricalCrossentropy",
     "asymmetric_loss",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
     "get",
+    "huber",
     "kind_of",
+    "mean_absolute_error",
     "mean_squared_error",
     "names",
+    "quantile_loss",
     "reduce_over_global_batch",
     "register",
     "serialize",

@@ -13,6 +13,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tftrain._compat import set_loss_mask
 from tftrain.losses._base import (
     EPSILON,
     FunctionLoss,
@@ -28,6 +29,30 @@ from tftrain.losses._base import (
 from tftrain.losses._family import register
 
 _ONE_HOT_HINT = " For integer class labels use sparse_categorical_crossentropy."
+
+
+def check_several_classes(y_pred: tf.Tensor, axis: int, loss: str) -> None:
+    """Refuses predictions with one class along ``axis`` (known statically).
+
+    A softmax over one class is 1 whatever the logit, so the loss would be the
+    same for every prediction and its gradient zero: nothing could be learned.
+    """
+    if y_pred.shape[axis] == 1:
+        raise ValueError(
+            f"{loss}: `y_pred` has a single class (size 1 along axis {axis}). A softmax over "
+            "one class is always 1, so this loss is the same for every prediction and the "
+            "model cannot learn. For a yes/no target with one output per example use "
+            f"binary_crossentropy. Received: y_pred.shape={y_pred.shape}"
+        )
+
+
+def check_ignore_class(value: Any) -> int | None:
+    """Returns ``value``: ``None`` or an int (not a bool)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError(
+            f"Argument `ignore_class` must be None or an int. Received: ignore_class={value!r}"
+        )
+    return value
 
 
 @keras.saving.register_keras_serializable(package="tftrain")
@@ -63,7 +88,9 @@ def categorical_crossentropy(
 
     Raises:
         ValueError: different shapes (e.g. integer labels of shape ``(B,)``),
-            ``label_smoothing`` outside ``[0, 1]``, ``axis`` out of range.
+            a single class along ``axis`` (a one-class softmax is constant: use
+            :func:`binary_crossentropy`), ``label_smoothing`` outside ``[0, 1]``,
+            ``axis`` out of range.
         TypeError: ``from_logits`` not a bool, ``axis`` not an int.
 
     Example:
@@ -81,6 +108,7 @@ def categorical_crossentropy(
     y_true, y_pred = match_ranks(to_float32(y_true), y_pred, name)
     checks = check_same_shape(y_true, y_pred, name, hint=_ONE_HOT_HINT)
     axis = canonical_axis(axis, y_pred.shape.rank, name)
+    check_several_classes(y_pred, axis, name)
     with tf.control_dependencies(checks):
         if smoothing:
             num_classes = tf.cast(tf.shape(y_true)[axis], tf.float32)
@@ -101,6 +129,13 @@ def _label_check(labels: tf.Tensor, num_classes: Any) -> tf.Tensor:
     return (wide >= 0) & (wide < tf.cast(num_classes, tf.int64))
 
 
+def _is_class(labels: tf.Tensor, class_id: int) -> tf.Tensor:
+    """Where ``labels`` equal ``class_id`` (compared wide: uint8 255 is not -1)."""
+    if labels.dtype.is_floating:
+        return tf.equal(tf.cast(labels, tf.float64), float(class_id))
+    return tf.equal(tf.cast(labels, tf.int64), class_id)
+
+
 @keras.saving.register_keras_serializable(package="tftrain")
 def sparse_categorical_crossentropy(
     y_true: Any,
@@ -108,6 +143,7 @@ def sparse_categorical_crossentropy(
     from_logits: bool = False,
     axis: int = -1,
     *,
+    ignore_class: int | None = None,
     validate: bool = True,
 ) -> tf.Tensor:
     r"""Categorical cross-entropy against integer class labels, per example.
@@ -137,20 +173,33 @@ def sparse_categorical_crossentropy(
     ``validate=False`` drops the check and leaves bad labels to TensorFlow's
     kernel (an error on the CPU without XLA; NaN under XLA and on GPUs).
 
+    With ``ignore_class`` (say ``-1`` for padding, ``255`` for a segmentation
+    map's void), an example labelled with it is left out, as in Keras 3: its
+    loss is 0 and so is its gradient (its predictions are not even read, so a
+    NaN there stays out), it passes the label check whatever the range, and
+    the returned losses carry Keras's mask, so a ``keras.losses.Loss`` (and
+    tftrain's ``fit``) averages over the other examples only. Called as a plain
+    function, the mean of the returned losses still counts the ignored ones.
+
     Args:
         y_true: class indices (integer or whole-number float), ``y_pred``'s shape
             without ``axis`` (a trailing axis of size 1 is squeezed).
         y_pred: logits or probabilities, any float dtype; rank >= 1.
         from_logits: whether ``y_pred`` holds logits.
         axis: the class axis of ``y_pred``.
+        ignore_class: ``None``, or the label of examples to leave out (see above).
         validate: check the labels (see above).
 
     Returns:
-        float32 tensor: ``y_pred``'s shape without ``axis``.
+        float32 tensor: ``y_pred``'s shape without ``axis``; 0 where the label
+        is ``ignore_class``.
 
     Raises:
-        ValueError: shapes that do not match, ``axis`` out of range.
-        TypeError: ``from_logits``/``validate`` not a bool, ``axis`` not an int.
+        ValueError: shapes that do not match, a single class along ``axis``
+            (a one-class softmax is constant: use :func:`binary_crossentropy`),
+            ``axis`` out of range.
+        TypeError: ``from_logits``/``validate`` not a bool, ``axis`` not an
+            int, ``ignore_class`` not ``None`` or an int.
         tf.errors.InvalidArgumentError: at run time, a bad label (see above).
 
     Example:
@@ -163,10 +212,15 @@ def sparse_categorical_crossentropy(
         ...     print(str(error).split(": ", 1)[1])
         labels in `y_true` must be integers in [0, num_classes) = [0, 3).
         Received labels from 3 to 3.
+        >>> loss = sparse_categorical_crossentropy([1, -1], [[1.0, 3.0, -2.0], [0.0, 9.0, 0.0]],
+        ...                                        from_logits=True, ignore_class=-1)
+        >>> print(", ".join(f"{v:.4f}" for v in loss.numpy()))
+        0.1328, 0.0000
     """
     name = "sparse_categorical_crossentropy"
     check_bool("from_logits", from_logits)
     check_bool("validate", validate)
+    check_ignore_class(ignore_class)
     check_axis(axis)
     y_pred = to_float32(y_pred)
     check_rank(y_pred, "y_pred", name)
@@ -175,6 +229,7 @@ def sparse_categorical_crossentropy(
     y_true = tf.convert_to_tensor(y_true)
     if y_true.shape.rank == rank and y_true.shape[axis] == 1:
         y_true = tf.squeeze(y_true, axis)
+    check_several_classes(y_pred, axis, name)
     if axis != rank - 1:
         y_pred = tf.transpose(y_pred, [*range(axis), *range(axis + 1, rank), axis])
     checks = check_same_shape(
@@ -184,17 +239,26 @@ def sparse_categorical_crossentropy(
         hint=" `y_true` holds one class index per example: `y_pred`'s shape without its class "
         "axis.",
     )
+    kept = None
+    if ignore_class is not None:
+        kept = tf.logical_not(_is_class(y_true, ignore_class))
+        # Ignored examples' predictions are replaced, so not even a NaN there reaches
+        # the loss or, through the where, the gradient.
+        y_pred = tf.where(kept[..., None], y_pred, tf.zeros([], y_pred.dtype))
+        y_true = tf.where(kept, y_true, tf.zeros([], y_true.dtype))
     if not from_logits:
         y_pred = tf.math.log(tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
     if not validate:
         with tf.control_dependencies(checks):
             labels = tf.cast(y_true, tf.int64)
-            return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
+            loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
+            return _masked(loss, kept)
     known = y_pred.shape[-1]
     num_classes = known if known is not None else tf.shape(y_pred, out_type=tf.int64)[-1]
     message = (
         f"{name}: labels in `y_true` must be integers in [0, num_classes) = "
-        f"[0, {known if known is not None else 'num_classes'})."
+        f"[0, {known if known is not None else 'num_classes'})"
+        + ("." if ignore_class is None else f" or the ignored class {ignore_class}.")
     )
     valid = _label_check(y_true, num_classes)
     all_valid = tf.reduce_all(valid)
@@ -215,7 +279,16 @@ def sparse_categorical_crossentropy(
         loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
         # Where an assert cannot raise (XLA drops it), a bad label poisons its
         # example's loss and, through the product, its gradient.
-        return loss * tf.where(valid, 1.0, float("nan"))
+        return _masked(loss * tf.where(valid, 1.0, float("nan")), kept)
+
+
+def _masked(loss: tf.Tensor, kept: tf.Tensor | None) -> tf.Tensor:
+    """``loss`` with 0 where not ``kept``, marked so that Keras's mean leaves those out."""
+    if kept is None:
+        return loss
+    loss = tf.where(kept, loss, tf.zeros([], loss.dtype))
+    set_loss_mask(loss, kept)
+    return loss
 
 
 @keras.saving.register_keras_serializable(package="tftrain")
@@ -356,34 +429,46 @@ class CategoricalCrossentropy(_Crossentropy):
     "sparse_categorical_crossentropy",
     kind="sparse_categorical",
     example={"from_logits": True},
-    arguments=lambda st: st.fixed_dictionaries({"from_logits": st.booleans()}),
+    arguments=lambda st: st.fixed_dictionaries(
+        {"from_logits": st.booleans(), "ignore_class": st.sampled_from([None, -1, 255])}
+    ),
 )
 class SparseCategoricalCrossentropy(_Crossentropy):
     r"""Categorical cross-entropy with integer labels as a ``keras.losses.Loss``.
 
     Per example by :func:`sparse_categorical_crossentropy` (see there for the
     out-of-range label policy: an error, or NaN under XLA), then weighted and
-    reduced as ``keras.losses.SparseCategoricalCrossentropy`` does.
+    reduced as ``keras.losses.SparseCategoricalCrossentropy`` does: with
+    ``ignore_class``, the ignored examples are left out of the mean
+    (``"sum_over_batch_size"`` divides by the number of the others).
 
     Args:
         from_logits: whether predictions are logits (computed stably).
+        ignore_class: ``None``, or the label of examples to leave out (``-1``
+            for padding, ``255`` for a segmentation map's void): loss and
+            gradient 0, not counted in the mean.
         reduction: as for :class:`CategoricalCrossentropy`.
         axis: the class axis of ``y_pred``.
         name: the loss's display name.
-        validate: check that labels are in ``[0, num_classes)``.
+        validate: check that labels are in ``[0, num_classes)`` (or ``ignore_class``).
 
     Returns:
         Called as ``loss(y_true, y_pred, sample_weight=None)``: a float32
         scalar, or per-example values with ``reduction="none"``.
 
     Raises:
-        ValueError: unknown ``reduction``; at call time, shapes that differ.
-        TypeError: ``from_logits``/``validate`` not a bool, ``axis`` not an int.
+        ValueError: unknown ``reduction``; at call time, shapes that differ or
+            predictions with a single class.
+        TypeError: ``from_logits``/``validate`` not a bool, ``axis`` not an
+            int, ``ignore_class`` not ``None`` or an int.
         tf.errors.InvalidArgumentError: at run time, a label out of range.
 
     Example:
         >>> loss = SparseCategoricalCrossentropy(from_logits=True)
         >>> print(f"{float(loss([1, 0], [[0.0, 1e4], [0.0, 1e4]])):.1f}")
+        5000.0
+        >>> padded = SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)
+        >>> print(f"{float(padded([1, 0, -1], [[0.0, 1e4], [0.0, 1e4], [0.0, 0.0]])):.1f}")
         5000.0
     """
 
@@ -392,6 +477,7 @@ class SparseCategoricalCrossentropy(_Crossentropy):
     def __init__(
         self,
         from_logits: bool = False,
+        ignore_class: int | None = None,
         reduction: str | None = "sum_over_batch_size",
         axis: int = -1,
         name: str = "sparse_categorical_crossentropy",
@@ -399,8 +485,14 @@ class SparseCategoricalCrossentropy(_Crossentropy):
         validate: bool = True,
     ):
         check_bool("validate", validate)
+        check_ignore_class(ignore_class)
         super().__init__(
-            reduction=reduction, name=name, from_logits=from_logits, axis=axis, validate=validate
+            reduction=reduction,
+            name=name,
+            from_logits=from_logits,
+            axis=axis,
+            ignore_class=ignore_class,
+            validate=validate,
         )
 
 

@@ -28,6 +28,8 @@ _KERAS_KINDS: tuple[tuple[type, str], ...] = (
     (keras.losses.MeanSquaredError, "regression"),
     (keras.losses.MeanAbsoluteError, "regression"),
     (keras.losses.Huber, "regression"),
+    (keras.losses.BinaryFocalCrossentropy, "binary"),
+    (keras.losses.CategoricalFocalCrossentropy, "categorical"),
 )
 
 register = LOSSES.register

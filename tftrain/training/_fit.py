@@ -149,6 +149,13 @@ def fit(
     and training goes on; their count is logged as ``nonfinite_steps``. Empty
     batches are never applied.
 
+    The loss is averaged over the global batch. Examples that the loss leaves
+    out (Keras's loss mask, as ``ignore_class`` of a sparse cross-entropy sets
+    it) are left out of that mean, as Keras's own reduction does: their loss
+    and gradient are 0 and they are not counted (pixels of a segmentation map,
+    one by one). A global batch in which every example is left out is not
+    applied, like an empty one.
+
     Args:
         model: any ``keras.Model`` (under a ``strategy``, created in its scope).
         data: a ``tf.data.Dataset`` of ``(x, y)`` or ``(x, y, sample_weight)``

@@ -12,19 +12,43 @@ from tftrain import losses as loss_family
 from tftrain._compat import (
     is_default_strategy,
     learning_rate_source,
+    loss_mask,
     strategy_supports_no_merge_call,
 )
 
 
-def per_example(loss_fn: Callable[[Any, Any], Any], y: Any, y_pred: Any) -> tf.Tensor:
-    """Per-example float32 losses; trailing axes of a per-element loss are averaged."""
+class PerExample(NamedTuple):
+    """A batch's per-example losses and how many examples the loss counts."""
+
+    losses: tf.Tensor  # float32, shape (B,)
+    count: tf.Tensor  # float32 scalar: B, or fewer where the loss masked some out
+
+
+def per_example(loss_fn: Callable[[Any, Any], Any], y: Any, y_pred: Any) -> PerExample:
+    """Per-example float32 losses; trailing axes of a per-element loss are averaged.
+
+    A loss that marks some of its values as not counting (Keras's mask, as
+    ``ignore_class`` sets it) has them left out of the count, so the mean
+    over the global batch is over the counted values only, as in Keras. Each
+    example counts as the share of its values that count (a segmentation map
+    with half its pixels ignored counts one half), which makes the mean the
+    one over all counted values of the global batch.
+    """
     y_pred = tf.nest.map_structure(
         lambda p: tf.cast(p, tf.float32) if p.dtype.is_floating else p, y_pred
     )
-    values = tf.cast(loss_fn(y, y_pred), tf.float32)
-    if values.shape.rank is not None and values.shape.rank > 1:
-        values = tf.reduce_mean(values, axis=list(range(1, values.shape.rank)))
-    return values
+    raw = loss_fn(y, y_pred)
+    mask = loss_mask(raw)
+    values = tf.cast(raw, tf.float32)
+    axes = list(range(1, values.shape.rank or 1))
+    if axes:
+        values = tf.reduce_mean(values, axis=axes)
+    if mask is None:
+        return PerExample(values, tf.cast(tf.shape(values)[0], tf.float32))
+    counted = tf.cast(tf.broadcast_to(mask, tf.shape(raw)), tf.float32)
+    if axes:
+        counted = tf.reduce_mean(counted, axis=axes)
+    return PerExample(values, tf.reduce_sum(counted))
 
 
 def weighted_sum(losses: tf.Tensor, rest: Sequence[Any]) -> tf.Tensor:
@@ -230,9 +254,8 @@ class Steps:
         x, y, *rest = batch
         with tf.GradientTape() as tape:
             y_pred = self.model(x, training=True)
-            losses = per_example(self.loss_fn, y, y_pred)
+            losses, local_count = per_example(self.loss_fn, y, y_pred)
             local_sum = weighted_sum(losses, rest)
-            local_count = tf.cast(tf.shape(losses)[0], tf.float32)
             total, count = self.global_sums(tf.stop_gradient(local_sum), local_count)
             reg = self.regularization()
             # Averaged over the global batch, as tf.nn.compute_average_loss does, then
@@ -297,8 +320,7 @@ class Steps:
     def replica_eval(self, batch: Any) -> tuple[tf.Tensor, tf.Tensor]:
         x, y, *rest = batch
         y_pred = self.model(x, training=False)
-        losses = per_example(self.loss_fn, y, y_pred)
-        count = tf.cast(tf.shape(losses)[0], tf.float32)
+        losses, count = per_example(self.loss_fn, y, y_pred)
         for metric in self.val_metrics:
             metric.update_state(y, y_pred, sample_weight=rest[0] if rest else None)
         return weighted_sum(losses, rest) + self.regularization() * count, count
