@@ -70,6 +70,24 @@ def test_a_damaged_newest_checkpoint_is_skipped_with_a_warning_naming_it(tmp_pat
     assert len(caught) == 1
 
 
+def test_a_checkpoint_is_read_in_full_not_only_the_values_restored(tmp_path):
+    # A damaged tensor that this restore would not even read still disqualifies the
+    # checkpoint: bytes in the middle of "zz" (the only run of 1024 zero bytes) are changed.
+    v, zz = tf.Variable(tf.fill([64], 1.0)), tf.Variable(tf.zeros([256]))
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=v, zz=zz), tmp_path, 5)
+    manager.save(checkpoint_number=1)
+    v.assign(tf.fill([64], 2.0))
+    manager.save(checkpoint_number=2)
+    data = tmp_path / "ckpt-2.data-00000-of-00001"
+    start = data.read_bytes().find(bytes(1024))
+    assert start >= 0
+    with open(data, "r+b") as f:
+        f.seek(start + 512)
+        f.write(b"\x5a" * 8)
+    with pytest.warns(DamagedCheckpointWarning, match="ckpt-2"):
+        assert _restore(tmp_path) == ("ckpt-1", 1.0)
+
+
 def test_two_damaged_checkpoints_fall_back_to_the_third(tmp_path):
     _folder_with_checkpoints(tmp_path)
     _truncate(tmp_path / "ckpt-3.data-00000-of-00001")
