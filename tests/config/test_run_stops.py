@@ -46,6 +46,8 @@ def test_a_stopped_run_writes_the_history_of_its_last_checkpoint(tmp_path, error
 
 def test_a_run_stopped_before_any_save_writes_an_empty_history(tmp_path):
     with pytest.raises(KeyboardInterrupt):
-        config.run(RECIPE, out=tmp_path, progress=False, callbacks=[RaiseAt(1, KeyboardInterrupt())])
+        config.run(
+            RECIPE, out=tmp_path, progress=False, callbacks=[RaiseAt(1, KeyboardInterrupt())]
+        )
     assert json.loads((tmp_path / "history.json").read_text()) == []
     assert (tmp_path / "history.csv").read_text().strip() == "epoch"

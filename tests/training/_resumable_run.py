@@ -6,7 +6,8 @@ batches, and writes the weights, the EMA averages and the history to ``OUT.npz``
 
 Options: ``--kill-at STEP MARKER`` touches ``MARKER`` after step ``STEP`` and waits
 to be killed, or, once ``MARKER.sent`` exists (written after a SIGTERM), goes on
-(a run stopped by SIGTERM exits with its ``TrainingInterrupted.exit_code``); ``--reference DIR`` first makes an uninterrupted run in ``DIR``
+(a run stopped by SIGTERM exits with its ``TrainingInterrupted.exit_code``);
+``--reference DIR`` first makes an uninterrupted run in ``DIR``
 (written to ``DIR/out.npz``); ``--after FILE`` waits for ``FILE`` before the run
 in ``RUN_DIR`` (so a resuming process can import and make the reference run while
 the other one is being killed).

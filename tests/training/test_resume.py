@@ -218,7 +218,9 @@ def test_a_failed_save_names_the_folder_and_leaves_the_earlier_checkpoints_intac
 
     (folder / "ckpt-6.index").rmdir()  # the folder is fixed: the run resumes to the end
     resumed = make_model(seed=5)
-    _fit(resumed, (x, y), epochs=2, checkpoint_dir=folder, checkpoint_every=2, steps_per_execution=2)
+    _fit(
+        resumed, (x, y), epochs=2, checkpoint_dir=folder, checkpoint_every=2, steps_per_execution=2
+    )
     straight = make_model()
     _fit(straight, (x, y), epochs=2, steps_per_execution=2)
     for a, b in zip(resumed.get_weights(), straight.get_weights(), strict=True):

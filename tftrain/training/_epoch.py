@@ -118,9 +118,7 @@ class EpochRunner:
             bar.update(done)
             bar.set_postfix(loss=f"{running:.4g}", lr=f"{learning_rate:.3g}")
             self._log_step(global_step, running, learning_rate)
-            stop = self.agree(
-                any(c.stop_training for c in self.callbacks) or self.interrupted()
-            )
+            stop = self.agree(any(c.stop_training for c in self.callbacks) or self.interrupted())
             if position < self.data.steps and (
                 stop or (self.checkpoint_every and position % self.checkpoint_every == 0)
             ):

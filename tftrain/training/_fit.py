@@ -328,7 +328,9 @@ def fit(
                     break
                 logs = _epoch_logs(result, state, parts.train_metrics, on_nonfinite == "skip")
                 if inputs.val_data is not None:
-                    logs.update(validation_logs(steps, inputs.val_data, state.data_seed, inputs.ema))
+                    logs.update(
+                        validation_logs(steps, inputs.val_data, state.data_seed, inputs.ema)
+                    )
                 history.append(logs)
                 _write_epoch(writer, epoch, logs)
                 state.at(epoch + 1, 0)

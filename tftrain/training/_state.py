@@ -171,7 +171,11 @@ class Checkpoints:
     def _forget_newer_than(self, path: str) -> None:
         assert self.manager is not None and self.checkpoint is not None
         directory = self.manager.directory
-        kept = [p for p in checkpoint_candidates(directory) if checkpoint_number(p) <= checkpoint_number(path)]
+        kept = [
+            p
+            for p in checkpoint_candidates(directory)
+            if checkpoint_number(p) <= checkpoint_number(path)
+        ]
         try:
             tf.compat.v1.train.update_checkpoint_state(
                 directory, path, all_model_checkpoint_paths=kept[::-1]
