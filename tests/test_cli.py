@@ -85,6 +85,62 @@ def test_train_writes_a_run_folder_and_resumes_it(tmp_path, capsys, monkeypatch)
     assert len(json.loads((run / "history.json").read_text())) == 3  # left as it was
 
 
+@pytest.mark.slow
+def test_sigterm_saves_mid_epoch_writes_the_history_and_exits_143_then_resumes(
+    tmp_path, capsys, monkeypatch
+):
+    train = ["train", "--out", "run", "--no-plots", *TINY, "--set", "train.epochs=3"]
+    every = ["--set", "train.checkpoint_every=1"]
+    result = tftrain("--import", "tests._sigterm_on_save", *train, *every, cwd=tmp_path)
+    assert result.returncode == 143, result.stderr
+    run = tmp_path / "run"
+    # 3 batches an epoch: SIGTERM after the save at step 4 (epoch 1, batch 1); the run
+    # stops after its next execution and saves there, inside the epoch.
+    assert result.stderr.splitlines()[-1] == (
+        f"tftrain: Stopped by SIGTERM at step 5; saved {Path('run', 'checkpoints', 'ckpt-5')}; "
+        "run the same command again to resume"
+    )
+    assert "Traceback" not in result.stderr
+    saved = json.loads((run / "history.json").read_text())
+    assert len(saved) == 1  # the epochs finished by the last save
+    assert (run / "history.csv").read_text().count("\n") == 2
+
+    # Resumed in-process: the saved epoch is kept and the run ends normally.
+    monkeypatch.chdir(tmp_path)
+    assert cli.main([*train, *every]) == 0
+    capsys.readouterr()
+    after = json.loads((run / "history.json").read_text())
+    assert len(after) == 3 and after[0] == saved[0]
+
+
+@pytest.mark.filterwarnings("default::tftrain.training.DamagedCheckpointWarning")
+def test_a_damaged_newest_checkpoint_is_one_warning_line_and_the_run_resumes(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    train = ["train", "--out", "run", "--no-plots", *TINY]
+    assert cli.main([*train, "--set", "train.epochs=2"]) == 0  # ckpt-3, ckpt-6
+    capsys.readouterr()
+    data = tmp_path / "run" / "checkpoints" / "ckpt-6.data-00000-of-00001"
+    with open(data, "r+b") as f:
+        f.truncate(data.stat().st_size // 2)  # what a full disk or a cut copy leaves
+    assert cli.main([*train, "--set", "train.epochs=3"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings == [
+        f"tftrain: warning: Skipping the damaged checkpoint {Path('run', 'checkpoints', 'ckpt-6')} "
+        "(IndexError: Read less bytes than requested); trying an older one."
+    ]
+    assert len(json.loads((tmp_path / "run" / "history.json").read_text())) == 3
+
+    # Every checkpoint damaged: one error line that says how to start afresh, exit 2.
+    for index in (tmp_path / "run" / "checkpoints").glob("*.index"):
+        index.unlink()
+    assert cli.main([*train, "--set", "train.epochs=4"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0].startswith("tftrain: error: No checkpoint in run")
+    assert "restores completely" in errors[0] and "move or delete" in errors[0]
+
+
 def test_bad_recipe_gives_one_line_per_problem_and_exit_2(tmp_path):
     recipe = tmp_path / "bad.toml"
     recipe.write_text(

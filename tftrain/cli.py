@@ -3,8 +3,10 @@
 Run ``tftrain --help`` (or ``python -m tftrain --help``). User mistakes (a
 missing file, a bad recipe or override) print one ``tftrain: error:`` line per
 problem on stderr and exit with status 2, without a traceback; a run stopped by
-a non-finite loss or by a lost worker of a multi-worker run prints one line and
-exits with status 1; ``--traceback`` shows the traceback. TensorFlow's native
+a non-finite loss, by a lost worker of a multi-worker run or by a checkpoint
+that cannot be saved prints one line and exits with status 1; SIGTERM saves a
+checkpoint where the run is, prints one line and exits with status 143 (Ctrl-C:
+130); ``--traceback`` shows the traceback. TensorFlow's native
 start-up and XLA log lines are kept off stderr unless ``--verbose`` is given or
 ``TF_CPP_MIN_LOG_LEVEL`` is set.
 ``--help`` and ``--version`` answer without importing TensorFlow.
@@ -18,6 +20,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -419,12 +422,14 @@ def _run(args: argparse.Namespace) -> int:
     }
     from tftrain import config
     from tftrain.config import RecipeError
-    from tftrain.training import WorkerLostError
+    from tftrain.training import CheckpointSaveError, TrainingInterrupted, WorkerLostError
 
     try:
         for module in args.imports:
             config.import_module(module)
-        return commands[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return commands[args.command](args)
     except RecipeError as error:
         if args.traceback:
             raise
@@ -442,6 +447,14 @@ def _run(args: argparse.Namespace) -> int:
             raise
         print(f"tftrain: error: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
+    except TrainingInterrupted as error:  # SIGTERM: saved where it stopped
+        print(f"tftrain: {error}; run the same command again to resume", file=sys.stderr)
+        return error.exit_code
+    except CheckpointSaveError as error:  # a full disk or a broken folder: earlier ones intact
+        if args.traceback:
+            raise
+        print(f"tftrain: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
     except FloatingPointError as error:  # a non-finite loss: the run stopped, resumable
         if args.traceback:
             raise
@@ -450,6 +463,26 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("tftrain: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Shows tftrain's own warnings as one ``tftrain: warning:`` line; others as usual."""
+    from tftrain.training import DamagedCheckpointWarning
+
+    if issubclass(category, DamagedCheckpointWarning):
+        print(f"tftrain: warning: {' '.join(str(message).split())}", file=sys.stderr)
+    else:
+        _SHOW_WARNING(message, category, filename, lineno, file, line)
+
+
+_SHOW_WARNING = warnings.showwarning
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,9 @@ schedule, an EMA, a metric and validation in ``RUN_DIR``, checkpointing every tw
 batches, and writes the weights, the EMA averages and the history to ``OUT.npz``.
 
 Options: ``--kill-at STEP MARKER`` touches ``MARKER`` after step ``STEP`` and waits
-to be killed; ``--reference DIR`` first makes an uninterrupted run in ``DIR``
+to be killed, or, once ``MARKER.sent`` exists (written after a SIGTERM), goes on
+(a run stopped by SIGTERM exits with its ``TrainingInterrupted.exit_code``);
+``--reference DIR`` first makes an uninterrupted run in ``DIR``
 (written to ``DIR/out.npz``); ``--after FILE`` waits for ``FILE`` before the run
 in ``RUN_DIR`` (so a resuming process can import and make the reference run while
 the other one is being killed).
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import sys
 import time
 
 
@@ -33,15 +36,19 @@ def main() -> None:
     import tensorflow as tf
 
     import tftrain
-    from tftrain.training import Callback, fit
+    from tftrain.training import Callback, TrainingInterrupted, fit
 
     tf.config.experimental.enable_op_determinism()
 
     class WaitForKill(Callback):
         def on_step_end(self, step, logs):
             if args.kill_at and step == int(args.kill_at[0]):
-                pathlib.Path(args.kill_at[1]).write_text(str(step))
-                time.sleep(600)
+                marker = pathlib.Path(args.kill_at[1])
+                marker.write_text(str(step))
+                sent = marker.with_name(marker.name + ".sent")
+                deadline = time.monotonic() + 600
+                while not sent.exists() and time.monotonic() < deadline:
+                    time.sleep(0.02)
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(96, 6)).astype("float32")
@@ -86,7 +93,11 @@ def main() -> None:
     if args.after:
         while not os.path.exists(args.after):
             time.sleep(0.02)
-    run(args.run_dir, args.out, [WaitForKill()])
+    try:
+        run(args.run_dir, args.out, [WaitForKill()])
+    except TrainingInterrupted as error:
+        print(error)
+        sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":

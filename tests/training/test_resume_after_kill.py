@@ -1,4 +1,5 @@
-"""A real process killed with SIGKILL mid-epoch resumes to exactly the uninterrupted weights."""
+"""A real process killed with SIGKILL, or stopped by SIGTERM, mid-epoch resumes to exactly
+the uninterrupted weights."""
 
 from __future__ import annotations
 
@@ -35,11 +36,23 @@ def _finish(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.mark.slow
-def test_sigkill_mid_epoch_then_restart_ends_with_the_uninterrupted_weights(tmp_path):
+@pytest.mark.parametrize(
+    ("signum", "exit_code", "last_checkpoint"),
+    [
+        # Killed: the last save was the mid-epoch one every two batches (epoch 1, batch 2).
+        (signal.SIGKILL, -signal.SIGKILL, "ckpt-8.index"),
+        # Asked to stop: it saves where it is (epoch 1, batch 4) and exits with 128 + 15.
+        (signal.SIGTERM, 143, "ckpt-10.index"),
+    ],
+    ids=["SIGKILL", "SIGTERM"],
+)
+def test_a_signal_mid_epoch_then_restart_ends_with_the_uninterrupted_weights(
+    tmp_path, signum, exit_code, last_checkpoint
+):
     marker = tmp_path / "at-step"
     processes = []
     try:
-        _run_kill_and_resume(tmp_path, marker, processes)
+        _run_signal_and_resume(tmp_path, marker, processes, signum, exit_code, last_checkpoint)
     finally:
         for process in processes:
             if process.poll() is None:
@@ -47,9 +60,9 @@ def test_sigkill_mid_epoch_then_restart_ends_with_the_uninterrupted_weights(tmp_
             process.communicate()
 
 
-def _run_kill_and_resume(tmp_path, marker, processes):
-    # One process is killed after step 10 (epoch 1, batch 4); the other meanwhile makes the
-    # uninterrupted reference run, then waits for the kill and resumes the killed run.
+def _run_signal_and_resume(tmp_path, marker, processes, signum, exit_code, last_checkpoint):
+    # One process gets the signal after step 10 (epoch 1, batch 4); the other meanwhile makes
+    # the uninterrupted reference run, then waits for the signal and resumes the stopped run.
     go = tmp_path / "killed"
     killed = _start(tmp_path / "run", tmp_path / "unused.npz", "--kill-at", 10, marker)
     resumed = _start(
@@ -64,13 +77,19 @@ def _run_kill_and_resume(tmp_path, marker, processes):
     deadline = time.monotonic() + PATIENCE
     while not marker.exists():
         assert killed.poll() is None, killed.communicate()[0].decode()[-3000:]
-        assert time.monotonic() < deadline, "the run never reached the kill step"
+        assert time.monotonic() < deadline, "the run never reached the signal step"
         time.sleep(0.05)
-    killed.send_signal(signal.SIGKILL)
-    killed.wait(timeout=30)
-    assert killed.returncode == -signal.SIGKILL
-    checkpoints = sorted(p.name for p in (tmp_path / "run").glob("ckpt-*.index"))
-    assert checkpoints[-1] == "ckpt-8.index"  # the last save, mid-epoch (epoch 1, batch 2)
+    killed.send_signal(signum)
+    marker.with_name(marker.name + ".sent").write_text("sent")  # the run may go on now
+    output, _ = killed.communicate(timeout=PATIENCE)
+    assert killed.returncode == exit_code, output.decode()[-3000:]
+    if signum == signal.SIGTERM:
+        assert output.decode().splitlines()[-1].startswith("Stopped by SIGTERM at step 10; saved")
+    checkpoints = sorted(
+        (p.name for p in (tmp_path / "run").glob("ckpt-*.index")),
+        key=lambda name: int(name[len("ckpt-") : -len(".index")]),
+    )
+    assert checkpoints[-1] == last_checkpoint
     go.write_text("go")
 
     _finish(resumed)

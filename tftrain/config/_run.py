@@ -87,6 +87,12 @@ def last_epoch(history: Any) -> dict[str, float]:
     }
 
 
+def _write_history(history: Any, folder: Path) -> list[Path]:
+    history.to_json(folder / "history.json")
+    history.to_csv(folder / "history.csv")
+    return [folder / "history.json", folder / "history.csv"]
+
+
 def run(
     recipe: Recipe | str | Path | Mapping[str, Any] | None = None,
     *,
@@ -103,7 +109,9 @@ def run(
     ``history.json`` and ``history.csv``, ``checkpoints/`` and, unless ``plots``
     is false, ``loss.png``, ``learning_rate.png`` and a PNG per metric. Running again on
     the same folder resumes from the last checkpoint (only ``train.epochs`` may
-    differ from the saved recipe, to train for longer).
+    differ from the saved recipe, to train for longer). A run that stops early
+    (Ctrl-C, SIGTERM, an error) still writes ``history.json`` and
+    ``history.csv``, with the epochs of its newest checkpoint.
 
     Args:
         recipe: a :class:`Recipe`, a path or dict for :func:`load`, or ``None``
@@ -173,25 +181,33 @@ def run(
     with strategy.scope():
         parts = recipe.build()
     data = parts.data
-    history = training.fit(
-        parts.model,
-        (data.x_train, data.y_train),
-        loss=parts.loss,
-        optimizer=parts.optimizer,
-        schedule=parts.schedule,
-        ema=parts.ema,
-        metrics=parts.metrics,
-        validation_data=data.validation_data,
-        checkpoint_dir=str(folder / "checkpoints") if folder is not None else None,
-        progress=progress,
-        callbacks=list(callbacks),
-        strategy=strategy,
-        **{k: v for k, v in parts.train.items() if k != "strategy"},
-    )
+    checkpoint_dir = folder / "checkpoints" if folder is not None else None
+    try:
+        history = training.fit(
+            parts.model,
+            (data.x_train, data.y_train),
+            loss=parts.loss,
+            optimizer=parts.optimizer,
+            schedule=parts.schedule,
+            ema=parts.ema,
+            metrics=parts.metrics,
+            validation_data=data.validation_data,
+            checkpoint_dir=str(checkpoint_dir) if checkpoint_dir is not None else None,
+            progress=progress,
+            callbacks=list(callbacks),
+            strategy=strategy,
+            **{k: v for k, v in parts.train.items() if k != "strategy"},
+        )
+    except BaseException as error:
+        # Any stop (Ctrl-C, SIGTERM, an error): the history up to the last saved step.
+        if folder is not None and checkpoint_dir is not None and chief:
+            try:
+                _write_history(training.saved_history(checkpoint_dir), folder)
+            except OSError as unwritten:  # a full disk must not hide why the run stopped
+                error.add_note(f"history.json and history.csv were not written: {unwritten}")
+        raise
     if folder is not None and chief:
-        history.to_json(folder / "history.json")
-        history.to_csv(folder / "history.csv")
-        files += [folder / "history.json", folder / "history.csv"]
+        files += _write_history(history, folder)
         if plots:
             files += plotting.plot_history(history, folder)
     return RunResult(recipe, history, last_epoch(history), parts, folder, files)

@@ -24,21 +24,29 @@ from tftrain.training._cluster import (
 from tftrain.training._complexity import ComplexityReport, LayerComplexity, model_complexity
 from tftrain.training._fit import JIT_COMPILE_MODES, fit
 from tftrain.training._history import History
+from tftrain.training._interrupts import TrainingInterrupted
 from tftrain.training._nonfinite import NONFINITE_POLICIES, NonFiniteLossError
+from tftrain.training._resume import DamagedCheckpointWarning, NoRestorableCheckpointError
+from tftrain.training._state import CheckpointSaveError, saved_history
 
 __all__ = [
     "JIT_COMPILE_MODES",
     "NONFINITE_POLICIES",
     "STRATEGIES",
     "Callback",
+    "CheckpointSaveError",
     "Cluster",
     "ComplexityReport",
+    "DamagedCheckpointWarning",
     "History",
     "LayerComplexity",
+    "NoRestorableCheckpointError",
     "NonFiniteLossError",
+    "TrainingInterrupted",
     "WorkerLostError",
     "cluster_of",
     "fit",
     "make_strategy",
     "model_complexity",
+    "saved_history",
 ]

@@ -55,7 +55,7 @@ class EpochRunner:
     """Runs the epochs of one run, ``steps_per_execution`` steps per traced call.
 
     A checkpoint is saved inside an epoch every ``checkpoint_every`` batches and
-    when a callback stops it early; the epoch's end is saved by ``fit``.
+    when a callback or a SIGTERM stops it early; the epoch's end is saved by ``fit``.
     """
 
     steps: Steps
@@ -69,6 +69,7 @@ class EpochRunner:
     show: bool
     writer: Any  # a tf.summary writer, or None
     agree: Callable[[bool], bool] = bool  # a stop asked on one worker, agreed by all
+    interrupted: Callable[[], bool] = lambda: False  # a SIGTERM was received
 
     def __post_init__(self) -> None:
         # One int64 tensor per execution size, so a size does not retrace the train function.
@@ -117,7 +118,7 @@ class EpochRunner:
             bar.update(done)
             bar.set_postfix(loss=f"{running:.4g}", lr=f"{learning_rate:.3g}")
             self._log_step(global_step, running, learning_rate)
-            stop = self.agree(any(c.stop_training for c in self.callbacks))
+            stop = self.agree(any(c.stop_training for c in self.callbacks) or self.interrupted())
             if position < self.data.steps and (
                 stop or (self.checkpoint_every and position % self.checkpoint_every == 0)
             ):

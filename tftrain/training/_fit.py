@@ -8,6 +8,7 @@ epoch (``_epoch``) and validation (``_evaluate``).
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from tftrain.training._epoch import EpochResult, EpochRunner, show_progress
 from tftrain.training._evaluate import validation_logs
 from tftrain.training._history import History
 from tftrain.training._inputs import build_components, resolve_inputs
+from tftrain.training._interrupts import TerminationRequests, TrainingInterrupted
 from tftrain.training._nonfinite import NONFINITE_POLICIES
 from tftrain.training._state import LoopState
 from tftrain.training._step import Steps, jit_mode
@@ -141,7 +143,20 @@ def fit(
     ``fit`` again on the directory resumes from the newest checkpoint. Arrays
     are shuffled by ``(seed, epoch)``, so a resumed run is step for step the
     uninterrupted one (a dataset is re-iterated and the consumed batches
-    skipped: exact when its order is the same on every pass).
+    skipped: exact when its order is the same on every pass). The newest
+    checkpoint that reads completely is the one resumed: a damaged newer one (a
+    truncated data file, a missing or corrupt index, a state file naming a
+    checkpoint that is gone) is skipped with a :class:`DamagedCheckpointWarning`.
+    A save that fails stops the run with :class:`CheckpointSaveError` and
+    leaves the earlier checkpoints intact.
+
+    SIGTERM (sent by Kubernetes, Slurm and cloud VMs before they take a machine
+    away) is a request to stop: after the current execution the run saves a
+    checkpoint at that step (inside the epoch, too), and ``fit`` raises
+    :class:`TrainingInterrupted`; calling it again resumes exactly. Under a
+    multi-worker strategy a SIGTERM to any worker stops all of them at the
+    same step. (Only when ``fit`` runs in the main thread, where Python can
+    handle signals.)
 
     Non-finite loss, ``on_nonfinite="stop"`` (default): the step's update is
     not applied and :class:`NonFiniteLossError` names the step; no checkpoint
@@ -211,6 +226,10 @@ def fit(
         TypeError: an argument of the wrong type (a loss, optimizer, schedule or
             EMA that is none), or labels of the wrong dtype.
         NonFiniteLossError: a non-finite loss with ``on_nonfinite="stop"``.
+        TrainingInterrupted: SIGTERM was received; the checkpoint saved is named.
+        CheckpointSaveError: a checkpoint could not be written (names the folder).
+        NoRestorableCheckpointError: ``checkpoint_dir`` holds checkpoints and
+            none of them reads (a ``ValueError``).
 
     Example:
         >>> import keras, numpy as np
@@ -237,9 +256,10 @@ def fit(
     check_supported(strategy)
     _check_jit_compile(jit_compile, strategy)
     callbacks = _checked_callbacks(callbacks)
-    # Callbacks, progress and summaries on the chief only; a stop they ask for reaches all.
+    # Callbacks, progress and summaries on the chief only; a stop they ask for, or a
+    # SIGTERM to any worker, reaches all.
     cluster = cluster_of(strategy)
-    agree = stop_agreement(strategy) if callbacks else bool
+    agree = stop_agreement(strategy)
     callbacks = callbacks if cluster.is_chief else []
     if seed is not None:
         seed = check_integer("seed", seed, minimum=0)
@@ -300,29 +320,43 @@ def fit(
         show=show_progress(progress) and cluster.is_chief,
         writer=writer,
         agree=agree,
+        interrupted=lambda: termination.requested,
     )
 
     for callback in callbacks:
         callback.model, callback.optimizer, callback.stop_training = model, parts.optimizer, False
         callback.on_train_begin({"initial_epoch": initial_epoch, "initial_step": initial_batch})
-    with reported_lost_workers(cluster, checkpoints):
-        for epoch in range(initial_epoch, epochs):
-            result = runner.run(epoch, initial_batch if epoch == initial_epoch else 0, history)
-            if not result.complete(inputs.train_data.steps):  # a callback stopped it inside
-                break
-            logs = _epoch_logs(result, state, parts.train_metrics, on_nonfinite == "skip")
-            if inputs.val_data is not None:
-                logs.update(validation_logs(steps, inputs.val_data, state.data_seed, inputs.ema))
-            history.append(logs)
-            _write_epoch(writer, epoch, logs)
-            state.at(epoch + 1, 0)
-            checkpoints.save(history)
-            for callback in callbacks:
-                callback.on_epoch_end(epoch, dict(logs))
-            if result.stopped or agree(any(c.stop_training for c in callbacks)):
-                break
-    if writer is not None:
-        writer.close()
+    termination = TerminationRequests()
+    try:
+        with termination, reported_lost_workers(cluster, checkpoints):
+            for epoch in range(initial_epoch, epochs):
+                result = runner.run(epoch, initial_batch if epoch == initial_epoch else 0, history)
+                if not result.complete(inputs.train_data.steps):  # stopped inside the epoch
+                    break
+                logs = _epoch_logs(result, state, parts.train_metrics, on_nonfinite == "skip")
+                if inputs.val_data is not None:
+                    logs.update(
+                        validation_logs(steps, inputs.val_data, state.data_seed, inputs.ema)
+                    )
+                history.append(logs)
+                _write_epoch(writer, epoch, logs)
+                state.at(epoch + 1, 0)
+                checkpoints.save(history)
+                for callback in callbacks:
+                    callback.on_epoch_end(epoch, dict(logs))
+                stop = any(c.stop_training for c in callbacks) or termination.requested
+                if result.stopped or agree(stop):
+                    break
+            # Every worker gets here at the same step; whether any was sent SIGTERM is agreed.
+            if state.epoch < epochs and agree(termination.requested):
+                raise TrainingInterrupted(
+                    termination.received or signal.SIGTERM,
+                    int(parts.optimizer.iterations.numpy()),
+                    checkpoints.latest,
+                )
+    finally:
+        if writer is not None:
+            writer.close()
     for callback in callbacks:
         callback.on_train_end(history)
     return history

@@ -11,6 +11,12 @@ import numpy as np
 import tensorflow as tf
 
 from tftrain.training._history import History
+from tftrain.training._resume import (
+    checkpoint_candidates,
+    checkpoint_number,
+    restore_newest,
+    unreadable,
+)
 
 
 class LoopState:
@@ -118,6 +124,7 @@ class Checkpoints:
     ):
         self.optimizer = optimizer
         self.state = state
+        self.max_to_keep = max_to_keep
         self.checkpoint: tf.train.Checkpoint | None = None
         self.manager: tf.train.CheckpointManager | None = None
         if directory is None:
@@ -138,26 +145,130 @@ class Checkpoints:
         return self.manager.latest_checkpoint if self.manager is not None else None
 
     def restore(self) -> History:
-        """Restores the newest checkpoint, if any; returns the history it holds (else empty).
+        """Restores the newest checkpoint that reads completely; returns its history.
+
+        Damaged newer checkpoints are skipped with a warning
+        (:func:`~tftrain.training._resume.restore_newest`); the state file is
+        then rewritten to end at the restored one, so that the manager keeps
+        and numbers checkpoints from there.
+
+        Returns:
+            The history the restored checkpoint holds; empty without one.
 
         Raises:
             ValueError: the checkpoint does not match the model, optimizer and EMA.
+            NoRestorableCheckpointError: checkpoints exist and none reads.
         """
-        latest = self.latest
-        if latest is None or self.checkpoint is None:
+        if self.manager is None or self.checkpoint is None:
             return History()
-        try:
-            self.checkpoint.restore(latest).assert_existing_objects_matched()
-        except (AssertionError, ValueError, tf.errors.OpError) as error:
-            raise ValueError(
-                f"The checkpoint {latest} does not match this model, "
-                f"optimizer and EMA: {str(error).splitlines()[0]}"
-            ) from error
+        resumed = restore_newest(self.checkpoint, self.manager.directory)
+        if resumed.path is None:
+            return History()
+        if resumed.skipped:
+            self._forget_newer_than(resumed.path)
         return self.state.history()
 
+    def _forget_newer_than(self, path: str) -> None:
+        assert self.manager is not None and self.checkpoint is not None
+        directory = self.manager.directory
+        kept = [
+            p
+            for p in checkpoint_candidates(directory)
+            if checkpoint_number(p) <= checkpoint_number(path)
+        ]
+        try:
+            tf.compat.v1.train.update_checkpoint_state(
+                directory, path, all_model_checkpoint_paths=kept[::-1]
+            )
+        except (OSError, tf.errors.OpError) as error:
+            raise CheckpointSaveError(directory, path, error) from error
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, directory, max_to_keep=self.max_to_keep
+        )
+
     def save(self, history: History) -> None:
-        """Saves the run as it is now, numbered by the optimizer's step."""
+        """Saves the run as it is now, numbered by the optimizer's step.
+
+        A save that fails leaves the earlier checkpoints as they were: the
+        manager names a checkpoint in its state file only after writing it, and
+        the files the failed save left are removed (were any left, a resume
+        reads a checkpoint in full before using it).
+
+        Raises:
+            CheckpointSaveError: the checkpoint could not be written.
+        """
         if self.manager is None:
             return
         self.state.sync(history)
-        self.manager.save(checkpoint_number=int(self.optimizer.iterations.numpy()))
+        number = int(self.optimizer.iterations.numpy())
+        try:
+            self.manager.save(checkpoint_number=number)
+        except (OSError, tf.errors.OpError) as error:
+            directory = self.manager.directory
+            _remove_unrecorded(os.path.join(directory, f"ckpt-{number}"))
+            raise CheckpointSaveError(directory, self.latest, error) from error
+
+
+class CheckpointSaveError(RuntimeError):
+    """A checkpoint could not be written (a full disk, a read-only or broken folder).
+
+    The run stops; the checkpoints written before are intact, and running again
+    resumes from the newest of them once the folder accepts writes.
+
+    Attributes:
+        directory: the checkpoint folder.
+        checkpoint: the newest intact checkpoint, or ``None``.
+    """
+
+    def __init__(self, directory: str, checkpoint: str | None, error: BaseException):
+        self.directory = directory
+        self.checkpoint = checkpoint
+        reason = " ".join(str(error).split()) or type(error).__name__
+        kept = (
+            f"the newest intact checkpoint is {checkpoint}"
+            if checkpoint
+            else "there is no earlier checkpoint"
+        )
+        super().__init__(
+            f"Could not save a checkpoint in {directory} ({type(error).__name__}: {reason}); "
+            f"{kept}. Free space or fix the folder, then run again to resume."
+        )
+
+
+def _remove_unrecorded(prefix: str) -> None:
+    """Removes what a failed save of ``prefix`` left, unless the state file names it."""
+    with contextlib.suppress(OSError, tf.errors.OpError):  # best effort: a resume checks anyway
+        state = tf.train.get_checkpoint_state(os.path.dirname(prefix))
+        if state and os.path.basename(prefix) in {
+            os.path.basename(p) for p in state.all_model_checkpoint_paths
+        }:
+            return
+        for leftover in tf.io.gfile.glob(prefix + ".*") + tf.io.gfile.glob(prefix + "_temp*"):
+            if tf.io.gfile.isdir(leftover):
+                if leftover.endswith("_temp"):
+                    tf.io.gfile.rmtree(leftover)
+            else:
+                tf.io.gfile.remove(leftover)
+
+
+#: The name of the history string in a checkpoint written by :class:`Checkpoints`.
+_HISTORY_KEY = "state/history/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+def saved_history(directory: str | os.PathLike[str]) -> History:
+    """The history held by the newest readable checkpoint of ``directory`` (else empty).
+
+    This is the history "up to the last saved step" of a run that stopped for
+    any reason; damaged checkpoints are passed over.
+
+    Example:
+        >>> import tempfile
+        >>> print(len(saved_history(tempfile.mkdtemp())))
+        0
+    """
+    for path in checkpoint_candidates(directory):
+        if unreadable(path) is None:
+            reader = tf.train.load_checkpoint(path)
+            if reader.has_tensor(_HISTORY_KEY):
+                return History.from_json(reader.get_tensor(_HISTORY_KEY).decode())
+    return History()
