@@ -89,3 +89,13 @@ def run(request):
 def two_replicas() -> tf.distribute.MirroredStrategy:
     """A ``MirroredStrategy`` over the two logical CPU devices."""
     return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run first, so parallel workers share them out at the start.
+
+    Most of them wait on TensorFlow subprocesses; left in collection order they
+    gather at the end of some worker's share and leave the other worker idle.
+    The sort is stable, so every xdist worker collects the same order.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
