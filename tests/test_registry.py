@@ -65,6 +65,27 @@ def test_get_rejects_what_is_no_spec(shapes):
         shapes.get(3)
 
 
+def test_a_spec_of_the_wrong_type_is_refused_naming_what_the_family_accepts(shapes):
+    with pytest.raises(
+        TypeError,
+        match=r"expected a registered name, a dict with a 'name' key, an instance of Shape, "
+        r"or a callable\.$",
+    ):
+        shapes.get(3)
+    anything = Registry("any_callable", keras_serializable=False)
+    with pytest.raises(
+        TypeError, match=r"expected a registered name, a dict with a 'name' key, or a callable\.$"
+    ):
+        anything.get(3)
+    strict = Registry("strict_shape", base=(Shape, bytes), accept_callables=False)
+    with pytest.raises(
+        TypeError,
+        match=r"expected a registered name, a dict with a 'name' key, "
+        r"an instance of Shape or bytes\.$",
+    ):
+        strict.get(scaled_identity)
+
+
 def test_unknown_name_names_it_and_suggests_the_closest(shapes):
     with pytest.raises(ValueError) as error:
         shapes.get("sqare")
@@ -205,6 +226,13 @@ def test_a_fact_value_outside_its_choices_is_refused():
 def test_a_declared_example_the_component_does_not_take_is_refused(shapes):
     with pytest.raises(ValueError, match=r"declared example of the shape 'circle'.*'radius'"):
         shapes.register("circle", example={"radius": 1.0})(Square)
+    assert "circle" not in shapes
+
+
+@pytest.mark.parametrize("example", [{1: 2.0}, ["side"], "side"])
+def test_a_declared_example_that_is_no_keyword_dict_is_refused(shapes, example):
+    with pytest.raises(TypeError, match="fact `example` must be a dict of keyword arguments"):
+        shapes.register("circle", example=example)
     assert "circle" not in shapes
 
 
