@@ -167,6 +167,17 @@ def test_a_taken_name_is_refused_unless_overridden(shapes):
     assert "quad" not in shapes
 
 
+def test_registering_a_component_again_replaces_its_earlier_names(shapes):
+    shapes.register("square")(Square)  # the same class again, without the alias "quad"
+    assert "quad" not in shapes
+    assert shapes.aliases() == {}
+    with pytest.raises(ValueError, match="Unknown shape 'quad'"):
+        shapes.get("quad")
+    shapes.unregister("square")
+    shapes.register("quad")(Triangle)  # free again, without override
+    assert isinstance(shapes.get({"name": "quad", "side": 1.0}), Triangle)
+
+
 def test_user_registered_component_works_through_get_and_serialize(shapes):
     @shapes.register("circle")
     class Circle(Shape):
