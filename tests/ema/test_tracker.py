@@ -638,6 +638,25 @@ def test_mirrored_shadows_survive_a_checkpoint_into_a_fresh_tracker(two_replicas
             assert bits(local) == bits(saved)
 
 
+def test_a_step_applying_under_a_strategy_can_be_exported_as_a_signature(two_replicas, tmp_path):
+    """Cross-replica updates go through ``strategy.extended.update``: a mirrored
+    variable's own ``assign_add`` there would mark the traced step unsaveable."""
+    with two_replicas.scope():
+        module = tf.Module()
+        module.w = tf.Variable([1.0, 2.0], name="w")
+        module.ema = ExponentialMovingAverage(0.5, warmup=False)
+        module.ema.build([module.w])
+
+        def step():
+            module.ema.apply([module.w])
+            return module.ema._count.read_value()
+
+        module.step = tf.function(step, input_signature=[], autograph=False)
+        module.step()
+    tf.saved_model.save(module, str(tmp_path), signatures=module.step.get_concrete_function())
+    assert "serving_default" in tf.saved_model.load(str(tmp_path)).signatures
+
+
 @pytest.mark.parametrize("path", ["op_by_op", "xla"])
 @pytest.mark.parametrize("mode", ["eager", "function"])
 def test_a_tracker_made_under_a_strategy_updates_every_replica_outside_its_scope(
