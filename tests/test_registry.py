@@ -65,6 +65,27 @@ def test_get_rejects_what_is_no_spec(shapes):
         shapes.get(3)
 
 
+def test_a_spec_of_the_wrong_type_is_refused_naming_what_the_family_accepts(shapes):
+    with pytest.raises(
+        TypeError,
+        match=r"expected a registered name, a dict with a 'name' key, an instance of Shape, "
+        r"or a callable\.$",
+    ):
+        shapes.get(3)
+    anything = Registry("any_callable", keras_serializable=False)
+    with pytest.raises(
+        TypeError, match=r"expected a registered name, a dict with a 'name' key, or a callable\.$"
+    ):
+        anything.get(3)
+    strict = Registry("strict_shape", base=(Shape, bytes), accept_callables=False)
+    with pytest.raises(
+        TypeError,
+        match=r"expected a registered name, a dict with a 'name' key, "
+        r"an instance of Shape or bytes\.$",
+    ):
+        strict.get(scaled_identity)
+
+
 def test_unknown_name_names_it_and_suggests_the_closest(shapes):
     with pytest.raises(ValueError) as error:
         shapes.get("sqare")
@@ -146,6 +167,17 @@ def test_a_taken_name_is_refused_unless_overridden(shapes):
     assert "quad" not in shapes
 
 
+def test_registering_a_component_again_replaces_its_earlier_names(shapes):
+    shapes.register("square")(Square)  # the same class again, without the alias "quad"
+    assert "quad" not in shapes
+    assert shapes.aliases() == {}
+    with pytest.raises(ValueError, match="Unknown shape 'quad'"):
+        shapes.get("quad")
+    shapes.unregister("square")
+    shapes.register("quad")(Triangle)  # free again, without override
+    assert isinstance(shapes.get({"name": "quad", "side": 1.0}), Triangle)
+
+
 def test_user_registered_component_works_through_get_and_serialize(shapes):
     @shapes.register("circle")
     class Circle(Shape):
@@ -205,6 +237,13 @@ def test_a_fact_value_outside_its_choices_is_refused():
 def test_a_declared_example_the_component_does_not_take_is_refused(shapes):
     with pytest.raises(ValueError, match=r"declared example of the shape 'circle'.*'radius'"):
         shapes.register("circle", example={"radius": 1.0})(Square)
+    assert "circle" not in shapes
+
+
+@pytest.mark.parametrize("example", [{1: 2.0}, ["side"], "side"])
+def test_a_declared_example_that_is_no_keyword_dict_is_refused(shapes, example):
+    with pytest.raises(TypeError, match="fact `example` must be a dict of keyword arguments"):
+        shapes.register("circle", example=example)
     assert "circle" not in shapes
 
 

@@ -321,7 +321,9 @@ class Registry(Generic[T]):
             description: one line for listings; defaults to the docstring's
                 first line.
             override: replace an existing component of that name instead of
-                raising.
+                raising. Registering the same object again needs no override:
+                it replaces the registrations it had under these names
+                (their aliases included).
             **facts: what is known about the component, each a fact this
                 family accepts (``self.facts``): ``example``, ``arguments``
                 and ``check`` in every family, plus the family's own.
@@ -357,8 +359,9 @@ class Registry(Generic[T]):
                         f"The {self.family} name {label!r} is already registered (as {owner!r}); "
                         "pass override=True to replace it."
                     )
-            if override:
-                self._unregister_keys(name, aliases)
+            # Without override the loop let through only names this same object holds:
+            # its earlier registration goes whole, so that no old alias still leads to it.
+            self._unregister_keys(name, aliases)
             self._entries[name] = Entry(
                 name, obj, aliases, description or summary(obj), dict(facts)
             )
@@ -375,7 +378,7 @@ class Registry(Generic[T]):
     def _unregister_keys(self, name: str, aliases: tuple[str, ...]) -> None:
         for label in (name, *aliases):
             owner = self._keys.pop(_key(label), None)
-            if owner is not None and owner in self._entries:
+            if owner is not None:  # every key leads to an entry
                 entry = self._entries.pop(owner)
                 for other in (entry.name, *entry.aliases):
                     self._keys.pop(_key(other), None)

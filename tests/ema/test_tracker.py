@@ -638,6 +638,48 @@ def test_mirrored_shadows_survive_a_checkpoint_into_a_fresh_tracker(two_replicas
             assert bits(local) == bits(saved)
 
 
+def test_a_step_applying_under_a_strategy_can_be_exported_as_a_signature(two_replicas, tmp_path):
+    """Cross-replica updates go through ``strategy.extended.update``: a mirrored
+    variable's own ``assign_add`` there would mark the traced step unsaveable."""
+    with two_replicas.scope():
+        module = tf.Module()
+        module.w = tf.Variable([1.0, 2.0], name="w")
+        module.ema = ExponentialMovingAverage(0.5, warmup=False)
+        module.ema.build([module.w])
+
+        def step():
+            module.ema.apply([module.w])
+            return module.ema._count.read_value()
+
+        module.step = tf.function(step, input_signature=[], autograph=False)
+        module.step()
+    tf.saved_model.save(module, str(tmp_path), signatures=module.step.get_concrete_function())
+    assert "serving_default" in tf.saved_model.load(str(tmp_path)).signatures
+
+
+@pytest.mark.parametrize("path", ["op_by_op", "xla"])
+@pytest.mark.parametrize("mode", ["eager", "function"])
+def test_a_tracker_made_under_a_strategy_updates_every_replica_outside_its_scope(
+    two_replicas, mode, path, monkeypatch
+):
+    if path == "xla":
+        monkeypatch.setattr(updater_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)
+    with two_replicas.scope():
+        w = tf.Variable([1.0, 2.0], name="w")
+        ema = ExponentialMovingAverage(0.5, warmup=False)
+        ema.build([w])
+    w.assign([3.0, 6.0])
+    outside = tf.Variable([4.0], name="outside")  # a plain variable, new to the tracker
+    apply = lambda: ema.apply([w, outside])  # noqa: E731
+    (tf.function(apply, autograph=False) if mode == "function" else apply)()
+    for variable, expected in ((w, [2.0, 4.0]), (outside, [4.0])):
+        shadow = ema.average(variable)
+        assert isinstance(shadow, tf.distribute.DistributedValues)
+        for local in two_replicas.experimental_local_results(shadow):
+            np.testing.assert_array_equal(local, np.array(expected, np.float32))
+    assert [int(c) for c in two_replicas.experimental_local_results(ema._count)] == [1, 1]
+
+
 def test_eager_applies_on_different_sets_of_variables_each_update_their_own(monkeypatch):
     """Eager fused applies reuse one captured graph per set and order of variables."""
     monkeypatch.setattr(updater_module, "FUSED_UPDATE_MIN_ELEMENTS", 0)

@@ -213,7 +213,8 @@ class ExponentialMovingAverage(tf.Module):
             ValueError: a variable twice in one call.
         """
         tracked = self._tracked_list(variables)
-        self._in_cross_replica_context(lambda strategy: self._build(strategy, tracked))
+        with self._shadows_strategy_scope():
+            self._in_cross_replica_context(lambda strategy: self._build(strategy, tracked))
 
     def _build(self, strategy: tf.distribute.Strategy, tracked: list[_Tracked]) -> None:
         new = [t for t in tracked if t.ref not in self._index.position]
@@ -245,6 +246,17 @@ class ExponentialMovingAverage(tf.Module):
                     aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
                 )
 
+    def _shadows_strategy_scope(self) -> contextlib.AbstractContextManager[Any]:
+        """The scope of the strategy that holds the shadows, when no strategy is active.
+
+        Outside that scope an update must still reach every replica's shadow (as a
+        mirrored variable's own ``assign`` does), and new shadows join the others.
+        """
+        count = getattr(self, "_count", None)
+        if tf.distribute.has_strategy() or not isinstance(count, tf.distribute.DistributedValues):
+            return contextlib.nullcontext()
+        return count.distribute_strategy.scope()
+
     @staticmethod
     def _in_cross_replica_context(fn: Any, *args: Any) -> Any:
         """Runs ``fn(strategy, *args)`` in cross-replica context (via ``merge_call`` if needed)."""
@@ -262,6 +274,8 @@ class ExponentialMovingAverage(tf.Module):
         a tensor or variable), compiles under ``jit_compile=True``, and may be
         called in replica context (inside ``strategy.run``) or cross-replica
         context; each shadow is then updated once per call on every replica.
+        Outside the scope of the strategy that holds the shadows, it acts as
+        in its cross-replica context.
 
         Args:
             variables: a ``tf.Variable`` or Keras 3 variable, or an iterable of
@@ -283,6 +297,10 @@ class ExponentialMovingAverage(tf.Module):
         """
         tracked = self._tracked_list(variables)
         step = self._checked_step(step)
+        with self._shadows_strategy_scope():
+            self._apply(tracked, step)
+
+    def _apply(self, tracked: list[_Tracked], step: Any) -> None:
         if tf.distribute.has_strategy() and not tf.distribute.in_cross_replica_context():
             context = tf.distribute.get_replica_context()
             context.merge_call(lambda strategy: self._build(strategy, tracked))
