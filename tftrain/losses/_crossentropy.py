@@ -8,7 +8,7 @@ finite, correct losses. From probabilities they clip to
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 import tensorflow as tf
@@ -44,6 +44,53 @@ def check_several_classes(y_pred: tf.Tensor, axis: int, loss: str) -> None:
             "model cannot learn. For a yes/no target with one output per example use "
             f"binary_crossentropy. Received: y_pred.shape={y_pred.shape}"
         )
+
+
+class PreparedLabels(NamedTuple):
+    """A cross-entropy's checked inputs: float32, one shape, smoothed labels."""
+
+    y_true: tf.Tensor  # smoothed; it depends on the shape checks, so they run first
+    y_pred: tf.Tensor
+    axis: int  # counted from 0
+
+
+def categorical_inputs(
+    y_true: Any, y_pred: Any, name: str, *, from_logits: bool, label_smoothing: float, axis: int
+) -> PreparedLabels:
+    """Checks a categorical cross-entropy's arguments and inputs; smooths labels to ``1 / K``."""
+    check_bool("from_logits", from_logits)
+    smoothing = check_label_smoothing(label_smoothing)
+    check_axis(axis)
+    y_pred = to_float32(y_pred)
+    check_rank(y_pred, "y_pred", name)
+    y_true, y_pred = match_ranks(to_float32(y_true), y_pred, name)
+    checks = check_same_shape(y_true, y_pred, name, hint=_ONE_HOT_HINT)
+    axis = canonical_axis(axis, y_pred.shape.rank, name)
+    check_several_classes(y_pred, axis, name)
+    with tf.control_dependencies(checks):
+        y_true = tf.identity(y_true)
+    if smoothing:
+        num_classes = tf.cast(tf.shape(y_true)[axis], tf.float32)
+        y_true = y_true * (1.0 - smoothing) + smoothing / num_classes
+    return PreparedLabels(y_true, y_pred, axis)
+
+
+def binary_inputs(
+    y_true: Any, y_pred: Any, name: str, *, from_logits: bool, label_smoothing: float, axis: int
+) -> PreparedLabels:
+    """Checks a binary cross-entropy's arguments and inputs; smooths labels to ``1 / 2``."""
+    check_bool("from_logits", from_logits)
+    smoothing = check_label_smoothing(label_smoothing)
+    check_axis(axis)
+    y_true, y_pred = match_ranks(to_float32(y_true), to_float32(y_pred), name)
+    check_rank(y_pred, "y_pred", name)
+    checks = check_same_shape(y_true, y_pred, name)
+    axis = canonical_axis(axis, y_pred.shape.rank, name)
+    with tf.control_dependencies(checks):
+        y_true = tf.identity(y_true)
+    if smoothing:
+        y_true = y_true * (1.0 - smoothing) + 0.5 * smoothing
+    return PreparedLabels(y_true, y_pred, axis)
 
 
 def check_ignore_class(value: Any) -> int | None:
@@ -99,25 +146,19 @@ def categorical_crossentropy(
         >>> print(f"{float(loss[0]):.4f}")
         0.1328
     """
-    name = "categorical_crossentropy"
-    check_bool("from_logits", from_logits)
-    smoothing = check_label_smoothing(label_smoothing)
-    check_axis(axis)
-    y_pred = to_float32(y_pred)
-    check_rank(y_pred, "y_pred", name)
-    y_true, y_pred = match_ranks(to_float32(y_true), y_pred, name)
-    checks = check_same_shape(y_true, y_pred, name, hint=_ONE_HOT_HINT)
-    axis = canonical_axis(axis, y_pred.shape.rank, name)
-    check_several_classes(y_pred, axis, name)
-    with tf.control_dependencies(checks):
-        if smoothing:
-            num_classes = tf.cast(tf.shape(y_true)[axis], tf.float32)
-            y_true = y_true * (1.0 - smoothing) + smoothing / num_classes
-        if from_logits:
-            return tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred, axis=axis)
-        y_pred = y_pred / tf.reduce_sum(y_pred, axis, keepdims=True)
-        y_pred = tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
-        return -tf.reduce_sum(y_true * tf.math.log(y_pred), axis)
+    y_true, y_pred, axis = categorical_inputs(
+        y_true,
+        y_pred,
+        "categorical_crossentropy",
+        from_logits=from_logits,
+        label_smoothing=label_smoothing,
+        axis=axis,
+    )
+    if from_logits:
+        return tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred, axis=axis)
+    y_pred = y_pred / tf.reduce_sum(y_pred, axis, keepdims=True)
+    y_pred = tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
+    return -tf.reduce_sum(y_true * tf.math.log(y_pred), axis)
 
 
 def _label_check(labels: tf.Tensor, num_classes: Any) -> tf.Tensor:
@@ -334,23 +375,20 @@ def binary_crossentropy(
         >>> print(f"{float(loss[0]):.4f}")
         0.2201
     """
-    name = "binary_crossentropy"
-    check_bool("from_logits", from_logits)
-    smoothing = check_label_smoothing(label_smoothing)
-    check_axis(axis)
-    y_true, y_pred = match_ranks(to_float32(y_true), to_float32(y_pred), name)
-    check_rank(y_pred, "y_pred", name)
-    checks = check_same_shape(y_true, y_pred, name)
-    axis = canonical_axis(axis, y_pred.shape.rank, name)
-    with tf.control_dependencies(checks):
-        if smoothing:
-            y_true = y_true * (1.0 - smoothing) + 0.5 * smoothing
-        if from_logits:
-            terms = tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)
-        else:
-            q = tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
-            terms = -(y_true * tf.math.log(q) + (1.0 - y_true) * tf.math.log(1.0 - q))
-        return tf.reduce_mean(terms, axis)
+    y_true, y_pred, axis = binary_inputs(
+        y_true,
+        y_pred,
+        "binary_crossentropy",
+        from_logits=from_logits,
+        label_smoothing=label_smoothing,
+        axis=axis,
+    )
+    if from_logits:
+        terms = tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)
+    else:
+        q = tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
+        terms = -(y_true * tf.math.log(q) + (1.0 - y_true) * tf.math.log(1.0 - q))
+    return tf.reduce_mean(terms, axis)
 
 
 class _Crossentropy(FunctionLoss):

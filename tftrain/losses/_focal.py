@@ -18,16 +18,9 @@ import tensorflow as tf
 from tftrain._validation import check_in_range, check_non_negative
 from tftrain.losses._base import (
     EPSILON,
-    canonical_axis,
-    check_axis,
     check_bool,
-    check_label_smoothing,
-    check_rank,
-    check_same_shape,
-    match_ranks,
-    to_float32,
 )
-from tftrain.losses._crossentropy import _ONE_HOT_HINT, _Crossentropy, check_several_classes
+from tftrain.losses._crossentropy import _Crossentropy, binary_inputs, categorical_inputs
 from tftrain.losses._family import register
 
 
@@ -97,43 +90,40 @@ def binary_focal_crossentropy(
         >>> print(f"{float(loss[0]):.4f}")
         0.0122
     """
-    name = "binary_focal_crossentropy"
     check_bool("apply_class_balancing", apply_class_balancing)
     a = check_alpha(alpha)
     g = check_gamma(gamma)
-    check_bool("from_logits", from_logits)
-    smoothing = check_label_smoothing(label_smoothing)
-    check_axis(axis)
-    y_true, y_pred = match_ranks(to_float32(y_true), to_float32(y_pred), name)
-    check_rank(y_pred, "y_pred", name)
-    checks = check_same_shape(y_true, y_pred, name)
-    axis = canonical_axis(axis, y_pred.shape.rank, name)
-    with tf.control_dependencies(checks):
-        if smoothing:
-            y_true = y_true * (1.0 - smoothing) + 0.5 * smoothing
-        if from_logits:
-            bce = tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)
-            # log(1 - p_t) as a log-sum-exp of log-sigmoids: sigma(+-z) underflows to 0
-            # at large logits, and a power of that 0 has an infinite (gamma < 1) or
-            # NaN (gamma = 0) gradient. A label of 0 or 1 makes one term log(0) = -inf,
-            # which the log-sum-exp drops with a zero gradient.
-            terms = tf.stack(
-                [
-                    tf.math.log(y_true) + tf.math.log_sigmoid(-y_pred),
-                    tf.math.log1p(-y_true) + tf.math.log_sigmoid(y_pred),
-                ]
-            )
-            factor = tf.exp(g * tf.reduce_logsumexp(terms, axis=0))
-        else:
-            q = tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
-            bce = -(y_true * tf.math.log(q) + (1.0 - y_true) * tf.math.log(1.0 - q))
-            # Keras forms p_t from the unclipped q; the clipped one differs by at most
-            # 1e-7 and keeps the power's gradient finite at probabilities 0 and 1.
-            factor = tf.pow(y_true * (1.0 - q) + (1.0 - y_true) * q, g)
-        focal = factor * bce
-        if apply_class_balancing:
-            focal = (y_true * a + (1.0 - y_true) * (1.0 - a)) * focal
-        return tf.reduce_mean(focal, axis)
+    y_true, y_pred, axis = binary_inputs(
+        y_true,
+        y_pred,
+        "binary_focal_crossentropy",
+        from_logits=from_logits,
+        label_smoothing=label_smoothing,
+        axis=axis,
+    )
+    if from_logits:
+        bce = tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)
+        # log(1 - p_t) as a log-sum-exp of log-sigmoids: sigma(+-z) underflows to 0
+        # at large logits, and a power of that 0 has an infinite (gamma < 1) or
+        # NaN (gamma = 0) gradient. A label of 0 or 1 makes one term log(0) = -inf,
+        # which the log-sum-exp drops with a zero gradient.
+        terms = tf.stack(
+            [
+                tf.math.log(y_true) + tf.math.log_sigmoid(-y_pred),
+                tf.math.log1p(-y_true) + tf.math.log_sigmoid(y_pred),
+            ]
+        )
+        factor = tf.exp(g * tf.reduce_logsumexp(terms, axis=0))
+    else:
+        q = tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
+        bce = -(y_true * tf.math.log(q) + (1.0 - y_true) * tf.math.log(1.0 - q))
+        # Keras forms p_t from the unclipped q; the clipped one differs by at most
+        # 1e-7 and keeps the power's gradient finite at probabilities 0 and 1.
+        factor = tf.pow(y_true * (1.0 - q) + (1.0 - y_true) * q, g)
+    focal = factor * bce
+    if apply_class_balancing:
+        focal = (y_true * a + (1.0 - y_true) * (1.0 - a)) * focal
+    return tf.reduce_mean(focal, axis)
 
 
 def _log_one_minus_softmax(logits: tf.Tensor, log_p: tf.Tensor, axis: int) -> tf.Tensor:
@@ -208,31 +198,25 @@ def categorical_focal_crossentropy(
         >>> print(f"{float(loss[0]):.6f}")
         0.000514
     """
-    name = "categorical_focal_crossentropy"
     a = check_alpha(alpha)
     g = check_gamma(gamma)
-    check_bool("from_logits", from_logits)
-    smoothing = check_label_smoothing(label_smoothing)
-    check_axis(axis)
-    y_pred = to_float32(y_pred)
-    check_rank(y_pred, "y_pred", name)
-    y_true, y_pred = match_ranks(to_float32(y_true), y_pred, name)
-    checks = check_same_shape(y_true, y_pred, name, hint=_ONE_HOT_HINT)
-    axis = canonical_axis(axis, y_pred.shape.rank, name)
-    check_several_classes(y_pred, axis, name)
-    with tf.control_dependencies(checks):
-        if smoothing:
-            num_classes = tf.cast(tf.shape(y_true)[axis], tf.float32)
-            y_true = y_true * (1.0 - smoothing) + smoothing / num_classes
-        if from_logits:
-            log_p = tf.nn.log_softmax(y_pred, axis=axis)
-            factor = tf.exp(g * _log_one_minus_softmax(y_pred, log_p, axis))
-        else:
-            p = y_pred / tf.reduce_sum(y_pred, axis, keepdims=True)
-            p = tf.clip_by_value(p, EPSILON, 1.0 - EPSILON)
-            log_p = tf.math.log(p)
-            factor = tf.pow(1.0 - p, g)
-        return -a * tf.reduce_sum(factor * y_true * log_p, axis)
+    y_true, y_pred, axis = categorical_inputs(
+        y_true,
+        y_pred,
+        "categorical_focal_crossentropy",
+        from_logits=from_logits,
+        label_smoothing=label_smoothing,
+        axis=axis,
+    )
+    if from_logits:
+        log_p = tf.nn.log_softmax(y_pred, axis=axis)
+        factor = tf.exp(g * _log_one_minus_softmax(y_pred, log_p, axis))
+    else:
+        p = y_pred / tf.reduce_sum(y_pred, axis, keepdims=True)
+        p = tf.clip_by_value(p, EPSILON, 1.0 - EPSILON)
+        log_p = tf.math.log(p)
+        factor = tf.pow(1.0 - p, g)
+    return -a * tf.reduce_sum(factor * y_true * log_p, axis)
 
 
 def _focal_arguments(st: Any, **more: Any) -> Any:
