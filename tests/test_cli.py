@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -113,6 +114,17 @@ def test_sigterm_saves_mid_epoch_writes_the_history_and_exits_143_then_resumes(
     assert len(after) == 3 and after[0] == saved[0]
 
 
+class _Recorded(logging.Handler):
+    """Keeps what TensorFlow's Python logger says at WARNING or above."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 @pytest.mark.filterwarnings("default::tftrain.training.DamagedCheckpointWarning")
 def test_a_damaged_newest_checkpoint_is_one_warning_line_and_the_run_resumes(
     tmp_path, capsys, monkeypatch
@@ -124,7 +136,13 @@ def test_a_damaged_newest_checkpoint_is_one_warning_line_and_the_run_resumes(
     data = tmp_path / "run" / "checkpoints" / "ckpt-6.data-00000-of-00001"
     with open(data, "r+b") as f:
         f.truncate(data.stat().st_size // 2)  # what a full disk or a cut copy leaves
-    assert cli.main([*train, "--set", "train.epochs=3"]) == 0
+    tensorflow_says = _Recorded()
+    logging.getLogger("tensorflow").addHandler(tensorflow_says)
+    try:
+        assert cli.main([*train, "--set", "train.epochs=3"]) == 0
+    finally:
+        logging.getLogger("tensorflow").removeHandler(tensorflow_says)
+    assert tensorflow_says.messages == []  # e.g. no deprecation notice on the user's screen
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert warnings == [
         f"tftrain: warning: Skipping the damaged checkpoint {Path('run', 'checkpoints', 'ckpt-6')} "

@@ -140,3 +140,16 @@ def test_the_loss_mask_is_the_one_keras_reductions_read():
             return losses
 
     assert float(Masked()(tf.zeros(3), tf.zeros(3))) == 2.0  # (1 + 3) / 2: Keras read the mask
+
+
+def test_write_checkpoint_state_names_the_newest_and_keeps_paths_relative(tmp_path):
+    variable = tf.Variable(1.0)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=variable), tmp_path, max_to_keep=3)
+    first, second = manager.save(), manager.save()
+    _compat.write_checkpoint_state(str(tmp_path), first, [first])
+    state = tf.train.get_checkpoint_state(tmp_path)
+    assert state.model_checkpoint_path == first and list(state.all_model_checkpoint_paths) == [
+        first
+    ]
+    assert str(tmp_path) not in (tmp_path / "checkpoint").read_text()  # relative
+    assert second != first

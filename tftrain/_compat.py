@@ -13,6 +13,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
+from tensorflow.python.checkpoint import checkpoint_management as _checkpoint_management
 
 try:  # TensorFlow's own test for "inside tf.function(jit_compile=True)"
     from tensorflow.python.framework import ops as _ops
@@ -159,3 +160,15 @@ def is_default_strategy(strategy: Any) -> bool:
     from tensorflow.python.distribute import distribute_lib
 
     return strategy is distribute_lib._get_default_strategy()
+
+
+def write_checkpoint_state(directory: str, newest: str, all_paths: list[str]) -> None:
+    """Rewrites ``directory``'s ``checkpoint`` state file to name ``newest`` and ``all_paths``.
+
+    The writer ``tf.train.CheckpointManager`` itself uses (relative paths, so a
+    run folder can move); the public ``tf.compat.v1`` one prints a deprecation
+    warning on the user's terminal.
+    """
+    _checkpoint_management.update_checkpoint_state_internal(
+        directory, newest, all_model_checkpoint_paths=all_paths, save_relative_paths=True
+    )

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tftrain._compat import write_checkpoint_state
 from tftrain.training._history import History
 from tftrain.training._resume import (
     checkpoint_candidates,
@@ -177,9 +178,7 @@ class Checkpoints:
             if checkpoint_number(p) <= checkpoint_number(path)
         ]
         try:
-            tf.compat.v1.train.update_checkpoint_state(
-                directory, path, all_model_checkpoint_paths=kept[::-1]
-            )
+            write_checkpoint_state(directory, path, kept[::-1])
         except (OSError, tf.errors.OpError) as error:
             raise CheckpointSaveError(directory, path, error) from error
         self.manager = tf.train.CheckpointManager(
