@@ -116,16 +116,21 @@ class CosineDecayRestarts(Schedule):
         """:math:`S_i / T_0`, the length of the first ``i`` periods in units of the first."""
         if self.t_mul == 1:
             return i
-        t_mul = tf.constant(self.t_mul, tf.float32)
+        t_mul = tf.constant(self.t_mul, tf.float64)
         return (1.0 - tf.pow(t_mul, i)) / (1.0 - t_mul)
 
     def __call__(self, step: Any) -> tf.Tensor:
-        t = as_step(step)
-        fraction = t / tf.constant(self.first_decay_steps, tf.float32)
+        # The position within a period is a small difference of large numbers
+        # (step / T0 minus the periods before it): in float32 it loses most of its
+        # digits after a few thousand periods, and differently in eager and in graphs
+        # (tests/schedules/test_cosine_restarts.py). float64 keeps it exact to the
+        # last float32 bit up to 2**24 steps; only the rate is float32.
+        t = tf.cast(as_step(step), tf.float64)
+        fraction = t / tf.constant(self.first_decay_steps, tf.float64)
         if self.t_mul == 1:
             i = tf.floor(fraction)
         else:
-            t_mul = tf.constant(self.t_mul, tf.float32)
+            t_mul = tf.constant(self.t_mul, tf.float64)
             i = tf.floor(tf.math.log(1.0 - fraction * (1.0 - t_mul)) / tf.math.log(t_mul))
         # The logarithm may put a step one period off near a restart: move it to the
         # period whose start it reaches, counting a start within float32 rounding of
@@ -139,12 +144,12 @@ class CosineDecayRestarts(Schedule):
 
         i = tf.where(reaches(i), i, i - 1.0)
         i = tf.where(reaches(i + 1.0), i + 1.0, i)
-        length = tf.pow(tf.constant(self.t_mul, tf.float32), i)
+        length = tf.pow(tf.constant(self.t_mul, tf.float64), i)
         completed = tf.clip_by_value((fraction - self._periods_before(i)) / length, 0.0, 1.0)
-        cosine = 0.5 * tf.pow(tf.constant(self.m_mul, tf.float32), i)
-        cosine *= 1.0 + tf.cos(tf.constant(math.pi, tf.float32) * completed)
+        cosine = 0.5 * tf.pow(tf.constant(self.m_mul, tf.float64), i)
+        cosine *= 1.0 + tf.cos(tf.constant(math.pi, tf.float64) * completed)
         decayed = (1.0 - self.alpha) * cosine + self.alpha
-        return tf.constant(self.initial_learning_rate, tf.float32) * decayed
+        return tf.cast(tf.constant(self.initial_learning_rate, tf.float64) * decayed, tf.float32)
 
     def get_config(self) -> dict[str, Any]:
         return {
