@@ -104,9 +104,11 @@ class PolynomialDecay(Schedule):
             t = tf.minimum(t, decay_steps)
         initial = tf.constant(self.initial_learning_rate, tf.float32)
         end = tf.constant(self.end_learning_rate, tf.float32)
-        # Past 2**24 steps float32 may round the cycle's end below t: 1 - p < 0 would
-        # be NaN under a fractional power; it is the end of a cycle, so 0.
-        remaining = tf.maximum(1.0 - t / decay_steps, 0.0)
+        # At the end of the decay (and past 2**24 steps, where float32 may round the
+        # cycle's end below t) the remaining fraction is exactly 0: a graph may rewrite
+        # t / T as t * (1 / T), and 1 - 0.99999994 under a fractional power is far from
+        # the end rate; 1 - p < 0 would be NaN. Elsewhere Keras's 1 - t / T, bit for bit.
+        remaining = tf.where(t >= decay_steps, 0.0, tf.maximum(1.0 - t / decay_steps, 0.0))
         return (initial - end) * tf.pow(remaining, tf.constant(self.power, tf.float32)) + end
 
     def get_config(self) -> dict[str, Any]:
