@@ -13,11 +13,19 @@ from tests.test_cli import tftrain
 from tftrain import cli, launch, training
 
 #: A worker that reports its TF_CONFIG, then exits with status 5 (worker 1) or waits (others).
+# Worker 1 gives up only once the chief has printed its line (marker file in argv[1]):
+# under load the chief can start late, and the launcher stops it when worker 1 fails.
 FAILING_WORKER = (
-    "import json, os, sys, time\n"
+    "import json, os, pathlib, sys, time\n"
     "config = json.loads(os.environ['TF_CONFIG'])\n"
     "print('worker', config['task']['index'], config['cluster']['worker'], flush=True)\n"
+    "marker = pathlib.Path(sys.argv[1])\n"
+    "if config['task']['index'] == 0:\n"
+    "    marker.touch()\n"
     "if config['task']['index'] == 1:\n"
+    "    deadline = time.monotonic() + 50\n"
+    "    while not marker.exists() and time.monotonic() < deadline:\n"
+    "        time.sleep(0.05)\n"
     "    print('worker 1 gives up', flush=True); sys.exit(5)\n"
     "time.sleep(120)\n"
 )
@@ -37,7 +45,11 @@ def test_one_failing_worker_stops_all_and_its_status_and_log_are_reported(tmp_pa
     chief_output = io.StringIO()
     started = time.monotonic()
     status = launch.launch(
-        [sys.executable, "-c", FAILING_WORKER], 3, log_dir=tmp_path, out=chief_output, grace=5
+        [sys.executable, "-c", FAILING_WORKER, str(tmp_path / "chief-spoke")],
+        3,
+        log_dir=tmp_path,
+        out=chief_output,
+        grace=5,
     )
     assert status == 5
     assert time.monotonic() - started < 60  # the chief's two-minute sleep was cut short
