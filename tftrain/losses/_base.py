@@ -25,13 +25,6 @@ REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sam
 EPSILON = 1e-7
 
 
-def check_bool(name: str, value: Any) -> bool:
-    """Returns ``value``; a Python bool is required (a tensor or 0/1 is refused)."""
-    if not isinstance(value, bool):
-        raise TypeError(f"Argument `{name}` must be a bool. Received: {name}={value!r}")
-    return value
-
-
 def check_axis(value: Any) -> int:
     """Returns ``value``; a Python int (not a bool) is required."""
     if isinstance(value, bool) or not isinstance(value, int):

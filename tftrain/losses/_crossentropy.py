@@ -14,12 +14,12 @@ import keras
 import tensorflow as tf
 
 from tftrain._compat import set_loss_mask
+from tftrain._validation import check_bool
 from tftrain.losses._base import (
     EPSILON,
     FunctionLoss,
     canonical_axis,
     check_axis,
-    check_bool,
     check_label_smoothing,
     check_rank,
     check_same_shape,

@@ -15,10 +15,9 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from tftrain._validation import check_in_range, check_non_negative
+from tftrain._validation import check_bool, check_in_range, check_non_negative
 from tftrain.losses._base import (
     EPSILON,
-    check_bool,
 )
 from tftrain.losses._crossentropy import _Crossentropy, binary_inputs, categorical_inputs
 from tftrain.losses._family import register
