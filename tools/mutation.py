@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 import json
 import os
 import random
@@ -229,7 +230,8 @@ def _swap(old: ast.AST, new: type) -> str:
 
 def _mutant(path: str, node: ast.AST, replacement: str, description: str) -> Mutant:
     start, end = _span(node)
-    if "\n" in replacement or end[0] != start[0]:
+    statement = isinstance(node, ast.stmt)
+    if not statement and ("\n" in replacement or end[0] != start[0]):
         replacement = f"({replacement})"
     return Mutant(path, start[0], start, end, replacement, description)
 
@@ -268,11 +270,10 @@ def _in_child(workdir: Path, log: Path, body: Callable[[], int]) -> None:
         os._exit(code)
 
 
-def _check_imported_from(workdir: Path) -> None:
-    import tftrain
-
-    if not Path(tftrain.__file__).resolve().is_relative_to(workdir.resolve()):
-        raise RuntimeError(f"tftrain was imported from {tftrain.__file__}, not the mutant's copy")
+def _imported_from(workdir: Path) -> bool:
+    """Whether the tests imported tftrain from the mutant's copy (if they imported it at all)."""
+    tftrain = sys.modules.get("tftrain")
+    return tftrain is None or Path(tftrain.__file__ or "").resolve().is_relative_to(workdir)
 
 
 def _tests_by_line(module: str, workdir: Path, log: Path) -> dict[str, dict[int, set[str]]]:
@@ -336,7 +337,14 @@ def _start(job: _Job, workdir: Path) -> None:
     tests = job.stages.pop(0)
 
     def body() -> int:
-        _check_imported_from(workdir)  # before any test: the copy, not the checkout
+        try:
+            importlib.import_module(job.mutant.path.removesuffix(".py").replace("/", "."))
+        except Exception:  # the mutant breaks an import: every test of it would fail
+            traceback.print_exc()
+            return 1
+        if not _imported_from(workdir.resolve()):
+            print(f"tftrain was imported from {sys.modules['tftrain'].__file__}, not the copy")
+            return 3
         return int(pytest.main([*_PYTEST_ARGS, "-x", *tests]))
 
     pid = os.fork()
@@ -360,9 +368,9 @@ def _outcome(status: int) -> str:
     code = os.WEXITSTATUS(status)
     if code == 0:
         return "survived"
-    if code == 1:
-        return "killed"
-    return "broken"  # 2 interrupted, 3 internal error, 4 usage error, 5 no tests
+    if code in (1, 2):
+        return "killed"  # tests failed, or the mutant broke their collection (an import)
+    return "broken"  # 3 internal error, 4 usage error, 5 no tests
 
 
 def _import_heavy_modules() -> None:
@@ -458,10 +466,7 @@ def run(plan: list[tuple[str, Mutant]], jobs: int, timeout: float) -> Results:
             if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
                 outcome = "timeout"
             if outcome == "broken":
-                shutil.copy(
-                    job.workdir / "mutant.log",
-                    Path(tempfile.gettempdir()) / "tftrain-broken-mutant.log",
-                )
+                print((job.workdir / "mutant.log").read_text()[-3000:], flush=True)
             if outcome == "survived" and job.stages:
                 pending.insert(0, job)  # the tests of its lines missed it: now the whole folder
                 continue

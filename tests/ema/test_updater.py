@@ -111,3 +111,10 @@ def test_applies_of_64k_elements_or_more_run_as_xla_programs(monkeypatch, xla_pr
     assert xla_programs == []
     ema.apply([at])
     assert xla_programs == [1]
+
+
+def test_an_xla_update_refuses_shadows_and_values_that_do_not_pair_up():
+    shadows = [tf.Variable([1.0]), tf.Variable([2.0])]
+    with pytest.raises(ValueError, match="zip"):
+        updater_module.fused_update(shadows, shadows[:1], tf.constant(0.5))
+    np.testing.assert_array_equal([s.numpy()[0] for s in shadows], [1.0, 2.0])
