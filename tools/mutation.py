@@ -31,8 +31,9 @@ How it stays fast enough to run whole (about an hour on 2 cores):
 Each job works in its own copy of the working tree, so the checkout is
 never modified. The score is killed / (killed + survived); mutants that
 time out or crash the interpreter count as killed. Known-equivalent mutants
-are listed in ``EQUIVALENT`` below (module, line, description) with the
-reason, and left out of the score.
+are listed in ``EQUIVALENT`` below (file, the mutated line's code,
+description) with the reason, and left out of the score; keyed by code, not
+line number, so that edits elsewhere in a file keep them.
 """
 
 from __future__ import annotations
@@ -93,13 +94,22 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
-#: (file, line, description) of mutants argued equivalent; left out of the score.
-EQUIVALENT: dict[tuple[str, int, str], str] = {
-    ("tftrain/ema/_tracker.py", 424, "True -> False"): (
+#: (file, the mutated line's code, description) of mutants argued equivalent, with the
+#: reason; left out of the score.
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (
+        "tftrain/ema/_tracker.py",
+        "for t, value in zip(tracked, saved, strict=True):",
+        "True -> False",
+    ): (
         "zip(..., strict=) in swapped's restore: `saved` is built from `tracked` in the same "
         "call, so the two always have the same length and strict never has anything to refuse."
     ),
-    ("tftrain/ema/_updater.py", 103, "True -> False"): (
+    (
+        "tftrain/ema/_updater.py",
+        "shadow, update_one, args=(value, one_minus_decay), group=True",
+        "True -> False",
+    ): (
         "group= of strategy.extended.update only shapes its return value (one grouped op or "
         "the per-replica results), which ShadowUpdater.update discards; the same assign ops "
         "are made and run either way (eagerly at once, in a tf.function by automatic control "
@@ -142,6 +152,11 @@ class Mutant:
     end: tuple[int, int]
     replacement: str
     description: str
+
+    def key(self) -> tuple[str, str, str]:
+        """Its key in ``EQUIVALENT``: file, the code of its first line, description."""
+        code = (ROOT / self.path).read_text().splitlines()[self.line - 1].strip()
+        return self.path, code, self.description
 
     def apply(self, source: str) -> str:
         lines = source.splitlines(keepends=True)
@@ -415,8 +430,7 @@ def run(plan: list[tuple[str, Mutant]], jobs: int, timeout: float) -> Results:
     def record(job: _Job, outcome: str) -> None:
         nonlocal done
         done += 1
-        key = (job.mutant.path, job.mutant.line, job.mutant.description)
-        if outcome == "survived" and key in EQUIVALENT:
+        if outcome == "survived" and job.mutant.key() in EQUIVALENT:
             outcome = "equivalent"
         results.setdefault(job.module, {}).setdefault(outcome, []).append(job.mutant)
         print(
