@@ -28,6 +28,11 @@ How it stays fast enough to run whole (about an hour on 2 cores):
 - Tests stop at the first failure (``-x``) and use the derandomized ``ci``
   hypothesis profile, so every run of the tool gives the same result.
 
+Not mutated: docstrings, type annotations, and the inputs the tests draw (the
+``example`` and ``arguments`` facts of a registration, and the ``*arguments``
+functions that build those strategies), since a mutant there changes what is
+tested, not what a user gets.
+
 Each job works in its own copy of the working tree, so the checkout is
 never modified. The score is killed / (killed + survived); mutants that
 time out or crash the interpreter count as killed. Known-equivalent mutants
@@ -200,11 +205,34 @@ def _annotations(tree: ast.AST) -> set[int]:
     return inside
 
 
+#: Keywords of a registration whose values are the inputs the tests draw, not behaviour.
+TEST_INPUT_FACTS = ("example", "arguments")
+
+
+def _test_inputs(tree: ast.AST) -> set[int]:
+    """Ids of nodes that only say what the tests feed a component.
+
+    The values of the ``example`` and ``arguments`` facts of a registration, and
+    the functions that build ``arguments`` strategies (named ``*arguments``): a
+    mutant there changes which valid inputs the tests try, not what a user gets.
+    """
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        parts: list[ast.AST] = []
+        if isinstance(node, ast.Call):
+            parts += [k.value for k in node.keywords if k.arg in TEST_INPUT_FACTS]
+        if isinstance(node, ast.FunctionDef) and node.name.endswith("arguments"):
+            parts.append(node)
+        for part in parts:
+            inside.update(id(n) for n in ast.walk(part))
+    return inside
+
+
 def mutants(path: str) -> Iterator[Mutant]:
     """Every mutant of one source file, in source order."""
     source = (ROOT / path).read_text()
     tree = ast.parse(source)
-    skip = _docstring_nodes(tree) | _annotations(tree)
+    skip = _docstring_nodes(tree) | _annotations(tree) | _test_inputs(tree)
     for node in ast.walk(tree):
         if id(node) in skip:
             continue
@@ -232,11 +260,15 @@ def mutants(path: str) -> Iterator[Mutant]:
             yield _mutant(path, node, repr(not node.value), f"{node.value} -> {not node.value}")
         elif isinstance(node, ast.Raise):
             yield _mutant(path, node, "pass", "raise dropped")
-        elif isinstance(node, ast.If):
+        elif isinstance(node, ast.If) and not _is_not(node.test):  # else "not dropped" does it
             test = node.test
             yield _mutant(path, test, f"not ({ast.unparse(test)})", "if negated")
-        elif isinstance(node, ast.IfExp):
+        elif isinstance(node, ast.IfExp) and not _is_not(node.test):
             yield _mutant(path, node.test, f"not ({ast.unparse(node.test)})", "conditional negated")
+
+
+def _is_not(node: ast.AST) -> bool:
+    return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
 
 
 def _swap(old: ast.AST, new: type) -> str:
@@ -307,9 +339,12 @@ def _tests_by_line(module: str, workdir: Path, log: Path) -> dict[str, dict[int,
         cov = coverage.Coverage(data_file=None, include=[str(workdir / f) for f in files])
         cov.start()
         try:
-            pytest.main([*_PYTEST_ARGS, *tests], plugins=[_TestContexts(cov)])
+            code = pytest.main([*_PYTEST_ARGS, *tests], plugins=[_TestContexts(cov)])
         finally:
             cov.stop()
+        if code != 0:  # every mutant would look killed
+            print(f"the tests of {module} fail without any mutant (pytest exit code {code})")
+            return 1
         data = cov.get_data()
         lines = {
             f: {

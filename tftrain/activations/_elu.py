@@ -15,7 +15,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _check_elu(alpha: Any = 1.0) -> None:
+def _check_elu(alpha: Any) -> None:
     check_number("alpha", alpha)
 
 
@@ -91,19 +91,19 @@ def selu(x: Any) -> tf.Tensor:
     return tf.nn.selu(x)
 
 
-def celu_forward(x: tf.Tensor, alpha: float = 1.0) -> tf.Tensor:
+def celu_forward(x: tf.Tensor, alpha: float) -> tf.Tensor:
     """:math:`x` for :math:`x > 0`, else :math:`\\alpha \\operatorname{expm1}(x / \\alpha)`."""
     a = tf.constant(alpha, x.dtype)
     return tf.where(x > 0, x, a * tf.math.expm1(tf.minimum(x, 0) / a))
 
 
-def celu_backward(x: tf.Tensor, dy: tf.Tensor, alpha: float = 1.0) -> tf.Tensor:
+def celu_backward(x: tf.Tensor, dy: tf.Tensor, alpha: float) -> tf.Tensor:
     """:math:`dy` for :math:`x > 0`, else :math:`dy \\, e^{x / \\alpha}` (so 1 at :math:`x = 0`)."""
     a = tf.constant(alpha, x.dtype)
     return dy * tf.where(x > 0, tf.ones_like(x), tf.math.exp(tf.minimum(x, 0) / a))
 
 
-def _check_celu(alpha: Any = 1.0) -> None:
+def _check_celu(alpha: Any) -> None:
     check_positive("alpha", alpha)
 
 

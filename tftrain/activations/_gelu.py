@@ -45,7 +45,7 @@ _gelu_exact = with_input_gradient(gelu_forward, gelu_backward, recompute=False)
 _gelu_tanh = with_input_gradient(gelu_tanh_forward, gelu_tanh_backward, recompute=False)
 
 
-def _check_gelu(approximate: Any = False) -> None:
+def _check_gelu(approximate: Any) -> None:
     if not isinstance(approximate, bool):
         raise TypeError(
             f"Argument `approximate` must be a bool. Received: approximate={approximate!r}"

@@ -67,7 +67,7 @@ def swish_backward(x: tf.Tensor, dy: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
     return dy * tf.math.multiply_no_nan(1 + tf.math.multiply_no_nan(bx, 1 - s), s)
 
 
-def _check_swish(beta: Any = 1.0) -> None:
+def _check_swish(beta: Any) -> None:
     check_number("beta", beta)
 
 
