@@ -122,6 +122,44 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "cross-replica context, op by op and fused: same shadows and counts, and the step "
         "still exports as a SavedModel signature."
     ),
+    (
+        "tftrain/activations/_elu.py",
+        "return tf.where(x > 0, x, a * tf.math.expm1(tf.minimum(x, 0) / a))",
+        "Gt -> GtE",
+    ): "celu_forward at x = +-0: x and a * expm1(+-0 / a) are the same +-0.",
+    (
+        "tftrain/activations/_elu.py",
+        "return tf.where(x > 0, x, a * tf.math.expm1(tf.minimum(x, 0) / a))",
+        "0 -> 1",
+    ): (
+        "celu_forward's min(x, 0) keeps expm1 from overflowing in the branch tf.where drops; "
+        "min(x, 1) only changes that dropped branch on (0, 1], and an inf there is dropped "
+        "too. The forward pass is never differentiated (celu's gradient is celu_backward), so "
+        "the double-where is kept for readers, not results."
+    ),
+    (
+        "tftrain/activations/_elu.py",
+        "return dy * tf.where(x > 0, tf.ones_like(x), tf.math.exp(tf.minimum(x, 0) / a))",
+        "Gt -> GtE",
+    ): (
+        "celu_backward at x = 0: both branches give the slope 1. Only the second derivative "
+        "at exactly 0 moves (1 / alpha from the left, 0 from the right); CELU has none there, "
+        "and either one-sided value is as right."
+    ),
+    (
+        "tftrain/activations/_gelu.py",
+        "_gelu_exact = with_input_gradient(gelu_forward, gelu_backward, recompute=False)",
+        "False -> True",
+    ): (
+        "recompute only decides whether graph optimisation may merge the backward pass with "
+        "the forward one: values, gradients and what the tape keeps are the same, only speed "
+        "moves, and speed is benchmarks/activations.py's to pin, not a unit test's."
+    ),
+    (
+        "tftrain/activations/_gelu.py",
+        "_gelu_tanh = with_input_gradient(gelu_tanh_forward, gelu_tanh_backward, recompute=False)",
+        "False -> True",
+    ): "As for _gelu_exact: recompute changes speed only.",
 }
 
 _SWAPS: dict[type, list[type]] = {

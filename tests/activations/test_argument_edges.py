@@ -51,6 +51,22 @@ def test_celu_slope_is_one_on_both_sides_of_zero_and_at_zero(alpha):
     assert tape.gradient(y, x).numpy()[2] == 2.0
 
 
+@pytest.mark.parametrize("alpha", [0.01, 0.5, 2.0])
+def test_celu_second_derivative_is_finite_everywhere_even_for_a_small_alpha(alpha):
+    # e^(x / alpha) overflows for x > 0 and a small alpha: the backward pass must not
+    # evaluate it there, or its own gradient is inf * 0 = NaN.
+    x = tf.constant(np.linspace(-50.0, 100.0, 601), tf.float32)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = A.celu(x, alpha=alpha)
+        slope = inner.gradient(y, x)
+    curvature = outer.gradient(slope, x).numpy()
+    expected = np.where(x.numpy() > 0, 0.0, np.exp(np.minimum(x.numpy(), 0) / alpha) / alpha)
+    np.testing.assert_allclose(curvature, expected, rtol=1e-5, atol=1e-30)  # denormals flush
+
+
 def test_swish_gradient_with_beta_matches_the_derivative_of_its_formula():
     x = tf.constant(np.linspace(-6.0, 6.0, 25), tf.float64)
     with tf.GradientTape() as tape:

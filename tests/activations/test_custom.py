@@ -59,6 +59,14 @@ def test_custom_activation_rejects_a_non_callable_grad():
         A.custom_activation("never_test", grad=2)
 
 
+def test_custom_activation_decorates_only_a_function():
+    decorator = A.custom_activation("never_registered_test", grad=lambda x, y, dy: dy)
+    with pytest.raises(TypeError, match=r"decorates a function. Received: 2"):
+        decorator(2)
+    with pytest.raises(ValueError, match="never_registered_test"):
+        A.get("never_registered_test")
+
+
 def test_custom_activation_name_collision_needs_override(registered):
     with pytest.raises(ValueError, match=r"'square' is already registered"):
         A.custom_activation("square", grad=lambda x, y, dy: dy)(lambda x: x)
