@@ -160,6 +160,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "_gelu_tanh = with_input_gradient(gelu_tanh_forward, gelu_tanh_backward, recompute=False)",
         "False -> True",
     ): "As for _gelu_exact: recompute changes speed only.",
+    (
+        "tftrain/activations/_layers.py",
+        "return tf.where(inputs >= 0, inputs, slope * inputs)",
+        "GtE -> Gt",
+    ): "RReLU at x = +-0: x and slope * x are the same +-0 for every finite slope >= 0.",
 }
 
 _SWAPS: dict[type, list[type]] = {
@@ -449,15 +454,18 @@ def _valid(mutant: Mutant) -> bool:
     return True
 
 
-def _outcome(status: int) -> str:
+def _outcome(status: int, log: str) -> str:
     """killed, survived, or broken (the child crashed or pytest could not run)."""
     if os.WIFSIGNALED(status):
         return "killed"  # a mutant that crashes the interpreter is caught
     code = os.WEXITSTATUS(status)
+    collection_failed = "ERROR collecting" in log
     if code == 0:
         return "survived"
     if code in (1, 2):
         return "killed"  # tests failed, or the mutant broke their collection (an import)
+    if code == 4 and collection_failed:
+        return "killed"  # a test module no longer imports, so its tests are not found
     return "broken"  # 3 internal error, 4 usage error, 5 no tests
 
 
@@ -549,7 +557,7 @@ def run(plan: list[tuple[str, Mutant]], jobs: int, timeout: float) -> Results:
             assert job.workdir is not None
             (job.workdir / job.mutant.path).write_text((ROOT / job.mutant.path).read_text())
             free.append(job.workdir)
-            outcome = _outcome(status)
+            outcome = _outcome(status, (job.workdir / "mutant.log").read_text(errors="replace"))
             if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
                 outcome = "timeout"
             if outcome == "broken":

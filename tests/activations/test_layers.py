@@ -90,6 +90,25 @@ def test_rrelu_compiles_with_xla():
     assert ((-y >= 1 / 8) & (-y <= 1 / 3)).all()
 
 
+@pytest.mark.parametrize("training", [False, True])
+def test_rrelu_is_the_identity_for_every_non_negative_input(training):
+    x = tf.constant(np.linspace(0.0, 3.0, 61), tf.float32)
+    np.testing.assert_array_equal(A.RReLU(seed=0)(x, training=training).numpy(), x.numpy())
+
+
+def test_rrelu_defaults_are_the_papers_slopes_one_eighth_to_one_third():
+    layer = A.RReLU()
+    assert (layer.lower, layer.upper) == (1 / 8, 1 / 3)
+    assert_close(layer(tf.constant([-24.0])), [-24.0 * (1 / 8 + 1 / 3) / 2])
+
+
+@pytest.mark.parametrize(("lower", "upper"), [(0.0, 0.5), (0.2, 0.2), (0.0, 0.0)])
+def test_rrelu_accepts_the_edges_of_its_bounds(lower, upper):
+    layer = A.RReLU(lower=lower, upper=upper, seed=0)
+    slopes = -layer(-tf.ones([256]), training=True).numpy()
+    assert ((slopes >= lower) & (slopes <= upper)).all()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [

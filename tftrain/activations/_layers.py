@@ -90,7 +90,7 @@ class PReLU(keras.layers.Layer):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         initializer = self.alpha_initializer
-        if not isinstance(initializer, (int, float, str, dict)) and initializer is not None:
+        if callable(initializer):  # an initializer object or function; names and numbers stay
             initializer = keras.initializers.serialize(initializer)
         config.update({"alpha_initializer": initializer, "shared_axes": self.shared_axes})
         return config
