@@ -603,7 +603,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per test run")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
-    parser.add_argument("--where", help="only mutants whose path:line contains this text")
+    parser.add_argument(
+        "--where",
+        action="append",
+        help="only mutants whose path:line contains this text (repeatable: any of them)",
+    )
     args = parser.parse_args(argv)
 
     plan: list[tuple[str, Mutant]] = []
@@ -611,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
         files, _ = MODULES[module]
         found = [m for f in files for m in mutants(f)]
         if args.where:
-            found = [m for m in found if args.where in f"{m.path}:{m.line}"]
+            found = [m for m in found if any(w in f"{m.path}:{m.line}" for w in args.where)]
         if args.sample and len(found) > args.sample:
             found = sorted(
                 random.Random(args.seed).sample(found, args.sample), key=lambda m: (m.path, m.line)
