@@ -165,6 +165,39 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "return tf.where(inputs >= 0, inputs, slope * inputs)",
         "GtE -> Gt",
     ): "RReLU at x = +-0: x and slope * x are the same +-0 for every finite slope >= 0.",
+    (
+        "tftrain/activations/_swish.py",
+        "tf.reduce_min(x) >= lowest,  # False for -inf and for NaN",
+        "GtE -> Gt",
+    ): (
+        "swish's graph guard: with min(x) exactly the lowest float the mutant takes the "
+        "multiply_no_nan branch, whose values equal the plain product's for every finite x "
+        "(x * sigmoid(x) = lowest * 0 is a zero either way, of the other sign); only speed moves."
+    ),
+    ("tftrain/activations/_swish.py", "_MISH_CLIP = (-1000.0, 20.0)", "20.0 -> 40.0"): (
+        "Above 20 the float32 gradient is exactly 1 with either clip ((w + 1)^2 overflows "
+        "and the second term is 0), and w = e^(2x) stays finite up to x = 44 in float32. In "
+        "float64 the two differ by at most one ulp of 1 (f'(20) - 1 is about 3e-16), far "
+        "inside the float64 tolerance every test and promise uses."
+    ),
+    ("tftrain/activations/_swish.py", "_MISH_CLIP = (-1000.0, 20.0)", "1000.0 -> 2000.0"): (
+        "e^x underflows to 0 below -745 in every float type, so clipping at -1000 or -2000 "
+        "changes no value."
+    ),
+    (
+        "tftrain/ema/_tracker.py",
+        "@dataclass(frozen=True, eq=False)",
+        "True -> False",
+    ): "frozen only refuses assignments to a _Tracked's fields, and no code makes one.",
+    (
+        "tftrain/ema/_tracker.py",
+        "@dataclass(frozen=True, eq=False)",
+        "False -> True",
+    ): (
+        "eq=True would compare _Tracked objects by their tf.Variables (elementwise) and make "
+        "them unhashable; no code compares or hashes one (they live in lists and in dicts as "
+        "values), so nothing changes. eq=False stays so that no one meets that trap later."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {

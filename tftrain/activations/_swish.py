@@ -21,7 +21,7 @@ from tftrain.activations._gradient import with_input_gradient
 from tftrain.activations._xla import building_for_xla
 
 
-def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
+def swish_forward(x: tf.Tensor, beta: float) -> tf.Tensor:
     """:math:`x \\sigma(\\beta x)`, with the limit 0 at :math:`x \\to -\\infty`.
 
     ``x * sigmoid(x)`` alone gives NaN at ``-inf``. For :math:`\\beta = 1`:
@@ -55,7 +55,7 @@ def swish_forward(x: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
     )
 
 
-def swish_backward(x: tf.Tensor, dy: tf.Tensor, beta: float = 1.0) -> tf.Tensor:
+def swish_backward(x: tf.Tensor, dy: tf.Tensor, beta: float) -> tf.Tensor:
     """:math:`dy \\cdot s (1 + \\beta x (1 - s))` with :math:`s = \\sigma(\\beta x)`.
 
     ``tf.nn.silu``'s arrangement (faster than one built on the fused
