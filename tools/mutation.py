@@ -198,6 +198,75 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "them unhashable; no code compares or hashes one (they live in lists and in dicts as "
         "values), so nothing changes. eq=False stays so that no one meets that trap later."
     ),
+    (
+        "tftrain/ema/_tracker.py",
+        'name = variable.name.rsplit(":", 1)[0]',
+        "1 -> 2",
+    ): (
+        "A tf.Variable's name is an op name plus ':<output>', and op names cannot hold ':', "
+        "so splitting at the last colon once or twice leaves the same name."
+    ),
+    (
+        "tftrain/ema/_tracker.py",
+        "strategy.extended.update(self._count, lambda count: count.assign_add(1), group=True)",
+        "True -> False",
+    ): (
+        "As for the shadows' update in _updater.py: group= only shapes a return value that is"
+        " discarded."
+    ),
+    (
+        "tftrain/ema/_tracker.py",
+        "return dict(zip(self._index.names, self._shadows, strict=True))",
+        "True -> False",
+    ): (
+        "build appends a name and a shadow together, under one lock, so the two lists always "
+        "have the same length and strict has nothing to refuse."
+    ),
+    (
+        "tftrain/ema/_tracker.py",
+        "for t, shadow in zip(tracked, shadows, strict=True):",
+        "True -> False",
+    ): (
+        "`shadows` is built from `tracked` in the same call, one per item: the same length always."
+    ),
+    (
+        "tftrain/ema/_updater.py",
+        "for shadow, value in zip(shadows, values, strict=True):",
+        "True -> False",
+    ): (
+        "update's callers build `values` from the same tracked list as `shadows`: the same "
+        "length always (fused_update's own strict zip is tested with unpaired lists)."
+    ),
+    (
+        "tftrain/ema/_updater.py",
+        "@tf.function(jit_compile=True, autograph=False)",
+        "False -> True",
+    ): (
+        "fused_update has no Python control flow on tensors for autograph to convert: the "
+        "loop over a Python list unrolls to the same graph either way."
+    ),
+    (
+        "tftrain/ema/_updater.py",
+        "functools.partial(parallel_fused_update, shadows, values), autograph=False",
+        "False -> True",
+    ): ("As for fused_update: autograph finds nothing to convert, the graph is the same."),
+    (
+        "tftrain/ema/_updater.py",
+        "loads = [0] * max(1, min(groups, len(sizes)))",
+        "0 -> 1",
+    ): (
+        "Every group starts with the same load either way; adding one constant to all loads "
+        "changes no comparison, so the groups are the same."
+    ),
+    (
+        "tftrain/ema/_updater.py",
+        "sizes = [s.shape.num_elements() or 0 for s in shadows]",
+        "0 -> 1",
+    ): (
+        "Counting an empty shadow as one element only moves empty shadows (sorted last) "
+        "between programs, where they update nothing; every other shadow lands where it did. "
+        "The apply-wide sum, where the count is observable, is tested."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {

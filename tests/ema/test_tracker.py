@@ -696,3 +696,12 @@ def test_eager_applies_on_different_sets_of_variables_each_update_their_own(monk
         for v in (a, b):
             np.testing.assert_allclose(ema.average(v), expected[v.ref()], rtol=1e-6)
     assert len(ema._updater.eager_updates) == 3  # [a, b], [a] and [b, a], each built once
+
+
+def test_a_shadow_lives_on_its_variables_device():
+    with tf.device("/cpu:1"):  # the suite's second logical CPU
+        variable = tf.Variable([1.0, 2.0])
+    ema = ExponentialMovingAverage(0.5)
+    ema.apply([variable])
+    assert variable.device.endswith("CPU:1")
+    assert ema.average(variable).device == variable.device

@@ -29,13 +29,20 @@ def xla_programs(monkeypatch) -> list[int]:
     return built
 
 
-def _cpus(monkeypatch, *, inter_op: int, affinity: set[int] | None, os_count: int) -> None:
+def _cpus(
+    monkeypatch, *, inter_op: int, affinity: set[int] | None, os_count: int | None
+) -> None:
     """What TensorFlow and the OS report about the CPUs, for ``cpu_count``."""
     monkeypatch.setattr(tf.config.threading, "get_inter_op_parallelism_threads", lambda: inter_op)
     if affinity is None:
         monkeypatch.delattr(updater_module.os, "sched_getaffinity", raising=False)
     else:
-        monkeypatch.setattr(updater_module.os, "sched_getaffinity", lambda pid: set(affinity))
+
+        def sched_getaffinity(pid: int) -> set[int]:
+            assert pid == 0, "the CPUs of this process, not of another one"
+            return set(affinity)
+
+        monkeypatch.setattr(updater_module.os, "sched_getaffinity", sched_getaffinity)
     monkeypatch.setattr(updater_module.os, "cpu_count", lambda: os_count)
 
 
@@ -47,9 +54,10 @@ def _apply(ema, variables, mode):
 
 
 # ------------------------------------------------------------------- CPU count
-def test_cpu_count_is_tensorflows_inter_op_pool_size_when_one_is_set(monkeypatch):
-    _cpus(monkeypatch, inter_op=5, affinity={0}, os_count=8)
-    assert updater_module.cpu_count() == 5
+@pytest.mark.parametrize("inter_op", [1, 5])
+def test_cpu_count_is_tensorflows_inter_op_pool_size_when_one_is_set(monkeypatch, inter_op):
+    _cpus(monkeypatch, inter_op=inter_op, affinity={0, 1, 2}, os_count=8)
+    assert updater_module.cpu_count() == inter_op
 
 
 def test_cpu_count_is_the_cpus_the_process_may_run_on_by_default(monkeypatch):
@@ -60,6 +68,11 @@ def test_cpu_count_is_the_cpus_the_process_may_run_on_by_default(monkeypatch):
 def test_cpu_count_is_the_machines_where_the_os_reports_no_affinity(monkeypatch):
     _cpus(monkeypatch, inter_op=0, affinity=None, os_count=6)
     assert updater_module.cpu_count() == 6
+
+
+def test_cpu_count_is_one_when_the_os_cannot_tell(monkeypatch):
+    _cpus(monkeypatch, inter_op=0, affinity=None, os_count=None)
+    assert updater_module.cpu_count() == 1
 
 
 @pytest.mark.parametrize("mode", ["eager", "function"])
@@ -118,3 +131,25 @@ def test_an_xla_update_refuses_shadows_and_values_that_do_not_pair_up():
     with pytest.raises(ValueError, match="zip"):
         updater_module.fused_update(shadows, shadows[:1], tf.constant(0.5))
     np.testing.assert_array_equal([s.numpy()[0] for s in shadows], [1.0, 2.0])
+
+
+def test_the_fused_update_is_compiled_by_xla():
+    shadows, values = [tf.Variable([1.0])], [tf.Variable([3.0])]
+
+    @tf.function(autograph=False)
+    def step():
+        updater_module.fused_update(shadows, values, tf.constant(0.5))
+
+    graph = step.get_concrete_function().graph
+    calls = [op for op in graph.get_operations() if op.type.endswith("PartitionedCall")]
+    assert calls and all(op.get_attr("_XlaMustCompile") for op in calls)
+    step()
+    np.testing.assert_array_equal(shadows[0].numpy(), [2.0])
+
+
+def test_empty_variables_count_no_elements_towards_the_xla_threshold(monkeypatch, xla_programs):
+    monkeypatch.setattr(updater_module, "cpu_count", lambda: 1)
+    monkeypatch.setattr(updater_module, "FUSED_UPDATE_MIN_ELEMENTS", 4)
+    variables = [tf.Variable([1.0, 1.0, 1.0]), tf.Variable(tf.zeros([0]))]
+    ExponentialMovingAverage(0.5, warmup=False).apply(variables)
+    assert xla_programs == []  # 3 elements, below the threshold
