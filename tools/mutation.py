@@ -263,9 +263,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "sizes = [s.shape.num_elements() or 0 for s in shadows]",
         "0 -> 1",
     ): (
-        "Counting an empty shadow as one element only moves empty shadows (sorted last) "
-        "between programs, where they update nothing; every other shadow lands where it did. "
-        "The apply-wide sum, where the count is observable, is tested."
+        "Counting an empty shadow as one element can only change which program updates "
+        "which shadow, by a one-element imbalance; every shadow is still updated exactly "
+        "once by the same formula. The apply-wide sum, where the count decides the path, "
+        "is tested."
     ),
 }
 
