@@ -162,6 +162,31 @@ def test_unknown_batch_sizes_are_checked_when_the_step_runs():
         fn(tf.zeros((3, 2)), tf.ones((1, 2)))
 
 
+@pytest.mark.parametrize("known", ["y_true", "y_pred"])
+def test_one_side_of_known_shape_still_checks_the_other_when_the_step_runs(known):
+    specs = {"y_true": tf.TensorSpec([None, 2]), "y_pred": tf.TensorSpec([None, 2])}
+    specs[known] = tf.TensorSpec([3, 2])
+    fn = tf.function(losses.mean_squared_error, input_signature=[specs["y_true"], specs["y_pred"]])
+    assert fn(tf.zeros((3, 2)), tf.ones((3, 2))).shape == (3,)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must have the same shape"):
+        fn(
+            *(
+                (tf.zeros((3, 2)), tf.ones((1, 2)))
+                if known == "y_true"
+                else (tf.zeros((1, 2)), tf.ones((3, 2)))
+            )
+        )
+
+
+@pytest.mark.parametrize("unknown", ["y_true", "y_pred"])
+def test_a_side_of_unknown_rank_is_refused_when_tracing(unknown):
+    specs = {"y_true": tf.TensorSpec([3, 2]), "y_pred": tf.TensorSpec([3, 2])}
+    specs[unknown] = tf.TensorSpec(None)
+    fn = tf.function(losses.mean_squared_error, input_signature=[specs["y_true"], specs["y_pred"]])
+    with pytest.raises(ValueError, match="ranks of `y_true` and `y_pred` must be known"):
+        fn.get_concrete_function()
+
+
 # -------------------------------------------------------------------- dtypes
 @pytest.mark.parametrize("dtype", [tf.float16, tf.bfloat16, tf.float32, tf.float64])
 def test_loss_is_float32_whatever_the_prediction_dtype(dtype, run_any):
