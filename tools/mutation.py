@@ -268,6 +268,22 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "once by the same formula. The apply-wide sum, where the count decides the path, "
         "is tested."
     ),
+    (
+        "tftrain/losses/_base.py",
+        "y_pred = tf.expand_dims(y_pred, -1)",
+        "minus dropped",
+    ): (
+        "Only reached when y_pred has rank 1 (p == 1), where axis 1 and axis -1 are the same "
+        "new last axis."
+    ),
+    (
+        "tftrain/losses/_base.py",
+        "y_true = tf.expand_dims(y_true, -1)",
+        "minus dropped",
+    ): (
+        "Only reached when y_true has rank 1 (t == 1), where axis 1 and axis -1 are the same "
+        "new last axis."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {
