@@ -284,6 +284,14 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "Only reached when y_true has rank 1 (t == 1), where axis 1 and axis -1 are the same "
         "new last axis."
     ),
+    (
+        "tftrain/losses/_crossentropy.py",
+        "if axis != rank - 1:",
+        "Sub -> Add",
+    ): (
+        "With the class axis already last, the transpose the mutant adds is the identity "
+        "permutation: the same values, one more op."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {

@@ -29,9 +29,7 @@ def xla_programs(monkeypatch) -> list[int]:
     return built
 
 
-def _cpus(
-    monkeypatch, *, inter_op: int, affinity: set[int] | None, os_count: int | None
-) -> None:
+def _cpus(monkeypatch, *, inter_op: int, affinity: set[int] | None, os_count: int | None) -> None:
     """What TensorFlow and the OS report about the CPUs, for ``cpu_count``."""
     monkeypatch.setattr(tf.config.threading, "get_inter_op_parallelism_threads", lambda: inter_op)
     if affinity is None:

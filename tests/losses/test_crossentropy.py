@@ -146,6 +146,15 @@ def test_float16_probabilities_match_keras_class():
     assert_close(ours, keras.losses.CategoricalCrossentropy()(labels, probabilities))
 
 
+def test_a_certain_right_probability_is_clipped_below_one_as_in_keras():
+    y, p = tf.constant([[0.0, 1.0]]), tf.constant([[0.0, 1.0]])
+    ours = losses.categorical_crossentropy(y, p).numpy()
+    np.testing.assert_allclose(ours, keras.losses.categorical_crossentropy(y, p), rtol=1e-6)
+    assert ours[0] > 0  # -log(1 - 1e-7), not log(1) = 0
+    sparse = losses.sparse_categorical_crossentropy([1], p).numpy()
+    np.testing.assert_allclose(sparse, ours, rtol=1e-6)
+
+
 def test_probabilities_of_zero_are_clipped_not_infinite():
     loss = losses.categorical_crossentropy([[1.0, 0.0]], [[0.0, 1.0]])
     assert_close(loss, [-np.log(1e-7)], scale=10)
@@ -225,6 +234,33 @@ def test_out_of_range_labels_raise(bad, mode):
         match=r"labels in `y_true` must be integers in \[0, num_classes\) = \[0, 3\)",
     ):
         call(tf.constant([0, bad]), tf.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("dtype", [tf.uint8, tf.int32, tf.int64, tf.float32])
+@pytest.mark.parametrize("mode", ["eager", "function"])
+def test_a_label_equal_to_the_class_count_is_out_of_range(dtype, mode):
+    # The function form keeps integer labels integer (the Keras class casts them to float).
+    fn = losses.sparse_categorical_crossentropy
+    call = fn if mode == "eager" else tf.function(fn)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"integers in \[0, num_classes\)"):
+        call(tf.constant([0, 3], dtype), tf.zeros((2, 3)), True)
+    assert call(tf.constant([0, 2], dtype), tf.zeros((2, 3)), True).shape == (2,)
+
+
+def test_probabilities_are_the_default_input_of_the_sparse_function():
+    loss = losses.sparse_categorical_crossentropy([1, 0], [[0.25, 0.75], [0.5, 0.5]])
+    np.testing.assert_allclose(loss.numpy(), [-np.log(0.75), -np.log(0.5)], rtol=1e-6)
+
+
+def test_labels_are_checked_against_a_class_count_known_only_when_the_step_runs():
+    fn = tf.function(
+        lambda y, p: losses.sparse_categorical_crossentropy(y, p, from_logits=True),
+        input_signature=[tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, None])],
+    )
+    logits = tf.zeros((2, 3))
+    assert_close(fn(tf.constant([0, 2]), logits), [np.log(3.0)] * 2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[0, num_classes\)"):
+        fn(tf.constant([0, 3]), logits)
 
 
 def test_fractional_labels_raise():

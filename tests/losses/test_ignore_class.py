@@ -128,6 +128,13 @@ def test_label_dtypes_compare_with_the_ignored_class_exactly(dtype):
             losses.sparse_categorical_crossentropy(labels, logits, True, ignore_class=-1)
 
 
+def test_a_fractional_label_next_to_the_ignored_class_is_refused_not_ignored():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="or the ignored class 1"):
+        losses.sparse_categorical_crossentropy(
+            tf.constant([0.0, 1.5]), tf.zeros((2, 3)), True, ignore_class=1
+        )
+
+
 def test_validate_false_still_ignores():
     labels, logits = _batch(-1)
     fast = losses.sparse_categorical_crossentropy(
