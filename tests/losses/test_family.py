@@ -260,3 +260,45 @@ def test_every_loss_reloads_from_a_keras_file_in_safe_mode(name, tmp_path):
     model.save(tmp_path / "model.keras")
     again = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
     assert type(again.loss) is type(loss) and again.loss.get_config() == loss.get_config()
+
+
+_KERAS_TWINS = [
+    "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
+    "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
+    "Huber",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
+    "SparseCategoricalCrossentropy",
+]
+
+
+@pytest.mark.parametrize("name", _KERAS_TWINS)
+def test_a_loss_class_has_the_defaults_of_its_keras_twin(name):
+    ours = getattr(losses, name)().get_config()
+    theirs = getattr(keras.losses, name)().get_config()
+    assert {key: ours[key] for key in theirs} == theirs
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "binary_crossentropy",
+        "binary_focal_crossentropy",
+        "categorical_crossentropy",
+        "categorical_focal_crossentropy",
+        "huber",
+        "sparse_categorical_crossentropy",
+    ],
+)
+def test_a_loss_function_has_the_defaults_of_its_keras_twin(name):
+    def defaults(fn):
+        return {
+            p.name: p.default
+            for p in inspect.signature(fn).parameters.values()
+            if p.default is not p.empty
+        }
+
+    ours, theirs = defaults(getattr(losses, name)), defaults(getattr(keras.losses, name))
+    assert {key: ours[key] for key in theirs} == theirs
