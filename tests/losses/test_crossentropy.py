@@ -252,15 +252,22 @@ def test_probabilities_are_the_default_input_of_the_sparse_function():
     np.testing.assert_allclose(loss.numpy(), [-np.log(0.75), -np.log(0.5)], rtol=1e-6)
 
 
-def test_labels_are_checked_against_a_class_count_known_only_when_the_step_runs():
+@pytest.mark.parametrize("steps", [None, 2])  # (batch, classes) or (batch, steps, classes)
+def test_labels_are_checked_against_a_class_count_known_only_when_the_step_runs(steps):
+    extra = [] if steps is None else [None]
     fn = tf.function(
         lambda y, p: losses.sparse_categorical_crossentropy(y, p, from_logits=True),
-        input_signature=[tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, None])],
+        input_signature=[
+            tf.TensorSpec([None, *extra], tf.int32),
+            tf.TensorSpec([None, *extra, None]),
+        ],
     )
-    logits = tf.zeros((2, 3))
-    assert_close(fn(tf.constant([0, 2]), logits), [np.log(3.0)] * 2)
+    shape = [2] if steps is None else [2, steps]
+    logits = tf.zeros([*shape, 3])
+    good = tf.fill(shape, 2)
+    assert_close(fn(good, logits), np.full(shape, np.log(3.0)))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[0, num_classes\)"):
-        fn(tf.constant([0, 3]), logits)
+        fn(good + 1, logits)
 
 
 def test_fractional_labels_raise():
