@@ -292,6 +292,30 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "With the class axis already last, the transpose the mutant adds is the identity "
         "permutation: the same values, one more op."
     ),
+    (
+        "tftrain/losses/_crossentropy.py",
+        'return _masked(loss * tf.where(valid, 1.0, float("nan")), kept)',
+        "Mult -> Div",
+    ): (
+        "The factor is 1 or NaN: loss * 1 = loss / 1, and loss * NaN = loss / NaN = NaN, in "
+        "value and in gradient."
+    ),
+    (
+        "tftrain/losses/_crossentropy.py",
+        "y_pred[..., 0],",
+        "0 -> 1",
+    ): (
+        "Only the shape of this slice is checked, and every class slice has the same shape; a"
+        " second class always exists (a single class is refused just before)."
+    ),
+    (
+        "tftrain/losses/_crossentropy.py",
+        'assertions = [tf.debugging.Assert(all_valid, [message, "Labels:", y_true], summarize=20)]',
+        "20 -> 21",
+    ): (
+        "summarize only sets how many labels the graph-mode error prints; which labels are "
+        "refused, and that the error is raised, do not change."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {
