@@ -238,3 +238,11 @@ def test_bad_arguments_are_refused_at_construction(cls):
         losses.get({"name": cls().name, "gama": 2.0})
     with pytest.raises(TypeError, match="Argument `apply_class_balancing` must be a bool"):
         losses.BinaryFocalCrossentropy(apply_class_balancing=1)
+
+
+def test_categorical_probabilities_that_do_not_sum_to_one_are_normalised_as_in_keras():
+    y_true = tf.constant([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    y_pred = tf.constant([[1.0, 3.0, 4.0], [0.5, 0.25, 0.25]])  # sums 8 and 1
+    ours = losses.categorical_focal_crossentropy(y_true, y_pred)
+    theirs = keras.losses.categorical_focal_crossentropy(y_true, y_pred)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
