@@ -316,6 +316,14 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "summarize only sets how many labels the graph-mode error prints; which labels are "
         "refused, and that the error is raised, do not change."
     ),
+    (
+        "tftrain/losses/_regression.py",
+        "return tf.reduce_mean(tf.where(error <= d, quadratic, d * error - 0.5 * d * d), axis=-1)",
+        "LtE -> Lt",
+    ): (
+        "At |error| = delta both branches give delta^2 / 2: the Huber loss is continuous "
+        "there (and its slope, delta, too)."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {

@@ -181,3 +181,34 @@ def test_delta_must_be_positive_and_finite(value):
         losses.Huber(delta=value)
     with pytest.raises(TypeError, match=r"Argument `delta` must be a real number"):
         losses.Huber(delta="1")
+
+
+@pytest.mark.parametrize(
+    ("ours", "reference"),
+    [
+        (losses.mean_squared_error, lambda e: (e**2).mean(-1)),
+        (losses.mean_absolute_error, lambda e: np.abs(e).mean(-1)),
+        (losses.huber, lambda e: np.where(np.abs(e) <= 1, 0.5 * e**2, np.abs(e) - 0.5).mean(-1)),
+        (
+            lambda t, p: losses.quantile_loss(t, p, tau=0.3),
+            lambda e: np.maximum(-0.3 * e, 0.7 * e).mean(-1),  # e = prediction - target
+        ),
+    ],
+)
+def test_rank_3_losses_reduce_only_the_last_axis(ours, reference):
+    rng = np.random.default_rng(3)
+    y_true = rng.normal(size=(2, 3, 4)).astype(np.float32) * 2
+    y_pred = rng.normal(size=(2, 3, 4)).astype(np.float32) * 2
+    loss = ours(y_true, y_pred)
+    assert loss.shape == (2, 3)
+    np.testing.assert_allclose(loss.numpy(), reference(y_pred - y_true), rtol=1e-5)
+
+
+def test_default_huber_delta_and_asymmetric_weights_are_one():
+    y_true = tf.constant([[0.0, 0.0, 0.0]])
+    y_pred = tf.constant([[-3.0, 0.5, 2.0]])
+    assert_close(losses.Huber()(y_true, y_pred), keras.losses.Huber()(y_true, y_pred))
+    assert_close(losses.huber(y_true, y_pred), [(2.5 + 0.125 + 1.5) / 3])
+    mae = losses.mean_absolute_error(y_true, y_pred)
+    assert_close(losses.asymmetric_loss(y_true, y_pred), mae)
+    assert_close(losses.AsymmetricLoss()(y_true, y_pred), tf.reduce_mean(mae))
