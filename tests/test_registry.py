@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 import pytest
 
@@ -293,3 +295,13 @@ class Triangle(Shape):
 
     def get_config(self):
         return {"side": self.side}
+
+
+def test_what_the_registry_hands_out_cannot_be_changed_behind_its_back(shapes):
+    entry = shapes.entry("square")
+    (problem,) = shapes.problems("square", {"side": 1.0, "sid": 2.0})
+    fact = shapes.facts["check"]
+    for record, field in ((entry, "obj"), (problem, "message"), (fact, "name")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(record, field, None)
+    assert shapes.get({"name": "quad", "side": 2.0}).side == 2.0

@@ -193,12 +193,10 @@ def _parameters(target: Any) -> tuple[list[inspect.Parameter], bool]:
         open_ = any(p.kind is p.VAR_KEYWORD for p in params)
         return [p for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)], open_
     seen: dict[str, inspect.Parameter] = {}
-    for klass in inspect.getmro(target):
+    for klass in inspect.getmro(target)[:-1]:  # the last is object, whose __init__ takes nothing
         init = klass.__dict__.get("__init__")
         if init is None:
             continue
-        if klass is object:
-            return list(seen.values()), False
         try:
             params = list(inspect.signature(init).parameters.values())[1:]
         except (TypeError, ValueError):
