@@ -305,3 +305,9 @@ def test_what_the_registry_hands_out_cannot_be_changed_behind_its_back(shapes):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(record, field, None)
     assert shapes.get({"name": "quad", "side": 2.0}).side == 2.0
+
+
+def test_of_an_unknown_family_names_the_known_ones(shapes):
+    assert Registry.of("shape") is shapes
+    with pytest.raises(ValueError, match=r"Unknown component family 'shap'. Known: \[.*'shape'"):
+        Registry.of("shap")
