@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 
 import keras
 import pytest
@@ -311,3 +312,52 @@ def test_of_an_unknown_family_names_the_known_ones(shapes):
     assert Registry.of("shape") is shapes
     with pytest.raises(ValueError, match=r"Unknown component family 'shap'. Known: \[.*'shape'"):
         Registry.of("shap")
+
+
+def test_a_bound_function_reads_the_facts_of_its_own_family_only(shapes):
+    shapes.register("scaled_twice", example={"factor": 2.0})(scaled_identity)
+    bound = shapes.get({"name": "scaled_twice", "factor": 3.0})
+    assert shapes.fact_of(bound, "example") == {"factor": 2.0}
+    stranger = BoundFunction("another_family", "scaled_twice", scaled_identity, factor=3.0)
+    assert shapes.fact_of(stranger, "example", "none") == "none"
+
+
+@pytest.mark.parametrize("label", [42, None, "", "   "])
+@pytest.mark.parametrize("where", ["name", "alias"])
+def test_a_name_or_alias_that_is_no_non_blank_string_is_refused(shapes, label, where):
+    names = (label, ()) if where == "name" else ("good_name", ("fine", label))
+    with pytest.raises(ValueError, match=r"name must be a non-blank string. Received: "):
+        shapes.register(names[0], aliases=names[1])(scaled_identity)
+    assert "good_name" not in shapes
+
+
+def test_an_unknown_name_suggests_at_most_three_close_ones(shapes):
+    for name in ("circle_a", "circle_b", "circle_c", "circle_d"):
+        shapes.register(name)(scaled_identity)
+    with pytest.raises(ValueError) as raised:
+        shapes.get("circle_x")
+    suggestions = str(raised.value).split("Did you mean ")[1].split("?")[0]
+    assert len(suggestions.split(" or ")) == 3
+
+
+def _unreadable_signature(function):
+    function.__signature__ = 42  # inspect.signature raises TypeError on this
+    return function
+
+
+@pytest.mark.parametrize("kind", ["function", "class"])
+def test_a_component_whose_signature_cannot_be_read_takes_any_keyword(shapes, kind):
+    if kind == "function":
+        component = _unreadable_signature(lambda x, **kwargs: x)
+    else:
+
+        class Opaque(Shape):
+            @_unreadable_signature
+            def __init__(self, **kwargs):
+                self.kwargs = kwargs
+
+        component = Opaque
+    shapes.register("opaque")(component)
+    with pytest.raises(TypeError):
+        inspect.signature(component if kind == "function" else component.__init__)
+    assert shapes.problems("opaque", {"anything": 1, "at_all": 2}) == []

@@ -346,9 +346,9 @@ class Registry(Generic[T]):
 
         def decorator(obj: T) -> T:
             for label in (name, *aliases):
-                if not isinstance(label, str) or not _key(label):
+                if not isinstance(label, str) or not label.strip():
                     raise ValueError(
-                        f"{self._a.capitalize()} {self.family} name must be a non-empty "
+                        f"{self._a.capitalize()} {self.family} name must be a non-blank "
                         f"string. Received: {label!r}"
                     )
                 owner = self._keys.get(_key(label))
