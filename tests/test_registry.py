@@ -361,3 +361,17 @@ def test_a_component_whose_signature_cannot_be_read_takes_any_keyword(shapes, ki
     with pytest.raises(TypeError):
         inspect.signature(component if kind == "function" else component.__init__)
     assert shapes.problems("opaque", {"anything": 1, "at_all": 2}) == []
+
+
+def test_a_subclass_that_passes_keywords_on_takes_its_parents_keywords_too(shapes):
+    class Outlined(Square):
+        def __init__(self, side, *, outline=1, **kwargs):
+            super().__init__(side, **kwargs)
+            self.outline = outline
+
+    shapes.register("outlined")(Outlined)
+    assert shapes.problems("outlined", {"side": 1.0, "outline": 2, "color": "blue"}) == []
+    ((problem),) = shapes.problems("outlined", {"side": 1.0, "colour": "blue"})
+    assert (problem.key, problem.closest) == ("colour", "color")
+    built = shapes.get({"name": "outlined", "side": 1.0, "color": "blue", "outline": 3})
+    assert (built.color, built.outline) == ("blue", 3)

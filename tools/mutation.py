@@ -324,6 +324,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "At |error| = delta both branches give delta^2 / 2: the Huber loss is continuous "
         "there (and its slope, delta, too)."
     ),
+    (
+        "tftrain/_registry.py",
+        "close = difflib.get_close_matches(key, accepted, n=1, cutoff=0.6)",
+        "1 -> 2",
+    ): ("Only close[0] is read: asking difflib for one more candidate changes nothing shown."),
 }
 
 _SWAPS: dict[type, list[type]] = {
