@@ -385,3 +385,10 @@ def test_a_subclass_that_takes_no_more_keywords_hides_its_parents(shapes):
     shapes.register("red_square")(RedSquare)
     ((problem),) = shapes.problems("red_square", {"side": 1.0, "color": "blue"})
     assert (problem.key, problem.reason) == ("color", "unknown")
+
+
+@pytest.mark.parametrize(("family", "article"), [("oval", "an"), ("Ellipse", "an"), ("kite", "a")])
+def test_errors_say_a_or_an_by_the_familys_first_letter(family, article):
+    registry = Registry(f"{family}_article_test", keras_serializable=False)
+    with pytest.raises(TypeError, match=rf"Unknown fact 'colour' for {article} {family}"):
+        registry.register("one", colour="red")

@@ -329,6 +329,21 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "close = difflib.get_close_matches(key, accepted, n=1, cutoff=0.6)",
         "1 -> 2",
     ): ("Only close[0] is read: asking difflib for one more candidate changes nothing shown."),
+    (
+        "tftrain/_registry.py",
+        "close = difflib.get_close_matches(fact, list(self.facts), n=1, cutoff=0.6)",
+        "1 -> 2",
+    ): ("Only close[0] is read: asking difflib for one more candidate changes nothing shown."),
+    (
+        "tftrain/schedules/_cosine_restarts.py",
+        "_RESTART_SLACK = 4 * float(2.0**-23)",
+        "4 -> 5",
+    ): (
+        "The slack only has to exceed the few float32 ulps by which a restart on a whole step"
+        " lands off it; 4 or 5 ulps both do, and both are far below the quarter-step bound "
+        "that decides for fractional steps (the 1/ mutant, which removes the slack, is "
+        "killed)."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
+
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
+from tftrain import schedules
 from tftrain.schedules import Constant, CosineDecay, ExponentialDecay, LinearWarmup, values
+from tftrain.schedules._base import float32_below
 
 STEPS = [0, 1, 9, 10, 11, 99, 1000, 10**6]
 
@@ -36,3 +42,51 @@ def test_cosine_decay_default_alpha_decays_to_zero():
 def test_linear_warmup_refuses_a_negative_initial_rate():
     with pytest.raises(ValueError, match=r"initial_learning_rate.*-1\.0"):
         LinearWarmup(Constant(0.1), warmup_steps=10, initial_learning_rate=-1.0)
+
+
+_KERAS_TWINS = {
+    "CosineDecay": "CosineDecay",
+    "CosineDecayRestarts": "CosineDecayRestarts",
+    "ExponentialDecay": "ExponentialDecay",
+    "InverseTimeDecay": "InverseTimeDecay",
+    "PolynomialDecay": "PolynomialDecay",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_KERAS_TWINS))
+def test_a_schedule_has_the_defaults_of_its_keras_twin(name):
+    def defaults(cls):
+        return {
+            p.name: p.default
+            for p in inspect.signature(cls.__init__).parameters.values()
+            if p.default is not p.empty and p.name != "name"
+        }
+
+    ours = defaults(getattr(schedules, name))
+    theirs = defaults(getattr(keras.optimizers.schedules, _KERAS_TWINS[name]))
+    shared = ours.keys() & theirs.keys()  # Keras's CosineDecay also warms up: LinearWarmup here
+    assert shared and {k: ours[k] for k in shared} == {k: theirs[k] for k in shared}
+
+
+@pytest.mark.parametrize(
+    ("boundary", "expected"),
+    [
+        (2.0, 2.0),
+        (0.5, 0.5),
+        (1e8, 1e8),
+        (0.1, float(np.nextafter(np.float32(0.1), np.float32(0)))),
+    ],
+)
+def test_float32_below_is_the_largest_float32_not_above_the_boundary(boundary, expected):
+    below = float32_below(boundary)
+    assert below == expected and below <= boundary
+    assert float(np.nextafter(np.float32(below), np.float32(np.inf))) > boundary
+
+
+def test_a_schedule_subclass_must_say_its_config():
+    class Unsaid(schedules.Schedule):
+        def __call__(self, step):
+            return tf.constant(0.1)
+
+    with pytest.raises(NotImplementedError):
+        Unsaid().get_config()

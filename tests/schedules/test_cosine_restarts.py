@@ -165,3 +165,11 @@ def test_t_mul_one_restarts_every_first_decay_steps():
 def test_bad_arguments_are_refused_at_construction(kwargs, match):
     with pytest.raises(ValueError, match=match):
         CosineDecayRestarts(**{"initial_learning_rate": 0.1, "first_decay_steps": 10, **kwargs})
+
+
+def test_fractional_steps_just_before_a_restart_have_not_restarted_yet():
+    ours = CosineDecayRestarts(1.0, 10, alpha=0.1)
+    keras_twin = keras.optimizers.schedules.CosineDecayRestarts(1.0, 10, alpha=0.1)
+    steps = [9.8, 9.9, 10.0, 29.8, 29.9, 30.0]
+    expected = [float(keras_twin(s)) for s in steps]
+    np.testing.assert_allclose([float(ours(s)) for s in steps], expected, rtol=1e-5)
