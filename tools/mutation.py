@@ -344,6 +344,50 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "that decides for fractional steps (the 1/ mutant, which removes the slack, is "
         "killed)."
     ),
+    (
+        "tftrain/schedules/_cosine_restarts.py",
+        "_RESTART_SLACK = 4 * float(2.0**-23)",
+        "2.0 -> 4.0",
+    ): (
+        "The position is computed in float64 from whole float32 steps, so a restart on a "
+        "whole step lands within a few float64 ulps (about 1e-16 relative) of it; a slack of "
+        "4 * 4**-23 (6e-14) still covers that, and for fractional steps the quarter-step cap "
+        "decides (tested)."
+    ),
+    (
+        "tftrain/schedules/_cosine_restarts.py",
+        "_RESTART_SLACK = 4 * float(2.0**-23)",
+        "23 -> 24",
+    ): (
+        "Half the slack (2.4e-7 relative) still covers the float64 rounding of a restart on a"
+        " whole step by nine orders of magnitude; the quarter-step cap decides for fractional"
+        " steps (tested)."
+    ),
+    (
+        "tftrain/schedules/_cosine_restarts.py",
+        "i = tf.where(reaches(i), i, i - 1.0)",
+        "Sub -> Add",
+    ): (
+        "This correction fires only when float64's logarithm puts a step a whole period late "
+        "by more than the slack. A search over t_mul in 1.01..7, first_decay_steps 1..1000 "
+        "and float32 steps within one step of every restart up to 2**24 found no such step "
+        "(the log's only overshoots were restarts on whole steps, inside the slack, where i "
+        "stays). Kept as a guard for inputs no search reached."
+    ),
+    (
+        "tftrain/schedules/_cosine_restarts.py",
+        "i = tf.where(reaches(i), i, i - 1.0)",
+        "1.0 -> 2.0",
+    ): ("As for Sub -> Add on this line: the correction never fires on a reachable input."),
+    (
+        "tftrain/schedules/_cosine_restarts.py",
+        "completed = tf.clip_by_value((fraction - self._periods_before(i)) / length, 0.0, 1.0)",
+        "1.0 -> 2.0",
+    ): (
+        "After the second correction a step that reaches the next period's start (within the "
+        "slack) is moved into it, so the completed fraction of a period stays below 1 and the"
+        " upper clip never binds; it is a guard."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {

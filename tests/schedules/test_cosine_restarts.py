@@ -173,3 +173,12 @@ def test_fractional_steps_just_before_a_restart_have_not_restarted_yet():
     steps = [9.8, 9.9, 10.0, 29.8, 29.9, 30.0]
     expected = [float(keras_twin(s)) for s in steps]
     np.testing.assert_allclose([float(ours(s)) for s in steps], expected, rtol=1e-5)
+
+
+def test_half_a_step_before_a_far_restart_has_not_restarted_yet():
+    # Past 2**19 steps the relative slack for float32 rounding spans more than a
+    # quarter step; the quarter-step cap keeps a step 0.5 before a restart before it.
+    schedule = CosineDecayRestarts(1.0, 2**20, t_mul=1.0, alpha=0.0)
+    restart = 2**21
+    assert float(schedule(tf.constant(restart - 0.5))) < 1e-6
+    assert float(schedule(tf.constant(restart))) == 1.0
