@@ -388,6 +388,19 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "slack) is moved into it, so the completed fraction of a period stays below 1 and the"
         " upper clip never binds; it is a guard."
     ),
+    (
+        "tftrain/schedules/_exponential.py",
+        "lr = tf.maximum(lr, bound) if self.decay_rate < 1 else tf.minimum(lr, bound)",
+        "Lt -> LtE",
+    ): ("Only reached when decay_rate != 1 (the line above), where < 1 and <= 1 agree."),
+    (
+        "tftrain/schedules/_one_cycle.py",
+        "at = phase.end if phase.end_rate < phase.start_rate else phase.start",
+        "Lt -> LtE",
+    ): (
+        "Only differs for a flat phase (equal start and end rates), whose rate is that one "
+        "value from whichever end the distance is measured."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {

@@ -206,3 +206,9 @@ def test_bad_arguments_are_refused_at_construction(kwargs, error, match):
     arguments = {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5, **kwargs}
     with pytest.raises(error, match=match):
         ExponentialDecay(**arguments)
+
+
+@pytest.mark.parametrize("decay_rate", [0.5, 2.0])
+def test_an_end_value_equal_to_the_initial_rate_is_a_constant_schedule(decay_rate):
+    schedule = ExponentialDecay(0.1, 10, decay_rate, end_value=0.1)
+    np.testing.assert_allclose(values(schedule, [0, 5, 10, 1000]), [0.1] * 4, rtol=1e-7)

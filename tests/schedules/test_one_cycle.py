@@ -152,3 +152,10 @@ def test_tiny_final_rates_keep_their_relative_precision():
 def test_bad_arguments_are_refused_at_construction(kwargs, error, match):
     with pytest.raises(error, match=match):
         OneCycle(**{"max_learning_rate": 0.1, "total_steps": 100, **kwargs})
+
+
+@pytest.mark.parametrize(("total_steps", "pct_start"), [(2, 0.75), (4, 0.625)])
+def test_three_phase_refuses_a_rise_that_ends_exactly_at_the_bound(total_steps, pct_start):
+    with pytest.raises(ValueError, match=r"`pct_start` must be < \(total_steps \+ 1\)"):
+        OneCycle(0.1, total_steps, pct_start=pct_start, three_phase=True)
+    OneCycle(0.1, total_steps, pct_start=pct_start - 0.01, three_phase=True)
