@@ -401,6 +401,15 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "Only differs for a flat phase (equal start and end rates), whose rate is that one "
         "value from whichever end the distance is measured."
     ),
+    (
+        "tftrain/schedules/_one_cycle.py",
+        "rate = tf.where(t <= float32_below(phase.end), self._anneal(phase, t), rate)",
+        "LtE -> Lt",
+    ): (
+        "Only a step exactly on a phase's end moves to the next phase, and there both phases "
+        "give the same rate (OneCycle is continuous: each phase starts at the rate the one "
+        "before ends at), up to float32 rounding of that one value."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {
