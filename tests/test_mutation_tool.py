@@ -105,3 +105,16 @@ def test_a_negated_not_is_made_once(source):
 def test_equivalent_mutants_are_keyed_by_their_code_not_their_line(source, tool):
     (one,) = [m for m in source("y = 1\n") if m.description == "1 -> 2"]
     assert one.key() == ("m.py", "y = 1", "1 -> 2")
+
+
+def test_the_same_change_twice_on_a_line_is_numbered_from_the_left(source):
+    found = source("y = min(x, 0) + max(x, 0)\n")
+    assert [(m.start[1], m.description) for m in found if m.description.startswith("0 ->")] == [
+        (11, "0 -> 1"),
+        (23, "0 -> 1 (#2)"),
+    ]
+
+
+def test_every_mutant_of_the_project_has_its_own_key(tool):
+    keys = [m.key() for files, _ in tool.MODULES.values() for f in files for m in tool.mutants(f)]
+    assert len(keys) == len(set(keys))

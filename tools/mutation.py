@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import importlib
 import json
 import os
@@ -56,7 +57,6 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -130,7 +130,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (
         "tftrain/activations/_elu.py",
         "return tf.where(x > 0, x, a * tf.math.expm1(tf.minimum(x, 0) / a))",
-        "0 -> 1",
+        "0 -> 1 (#2)",
     ): (
         "celu_forward's min(x, 0) keeps expm1 from overflowing in the branch tf.where drops; "
         "min(x, 1) only changes that dropped branch on (0, 1], and an inf there is dropped "
@@ -225,6 +225,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (
         "tftrain/ema/_tracker.py",
         "for t, shadow in zip(tracked, shadows, strict=True):",
+        "True -> False (#2)",
+    ): "As for the first such zip: `shadows` is built from `tracked` in the same call.",
+    (
+        "tftrain/ema/_tracker.py",
+        "for t, shadow in zip(tracked, shadows, strict=True):",
         "True -> False",
     ): (
         "`shadows` is built from `tracked` in the same call, one per item: the same length always."
@@ -232,7 +237,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (
         "tftrain/ema/_updater.py",
         "for shadow, value in zip(shadows, values, strict=True):",
-        "True -> False",
+        "True -> False (#3)",
+    ): "As for the (#2) zip in update: the same lists, the same lengths.",
+    (
+        "tftrain/ema/_updater.py",
+        "for shadow, value in zip(shadows, values, strict=True):",
+        "True -> False (#2)",
     ): (
         "update's callers build `values` from the same tracked list as `shadows`: the same "
         "length always (fused_update's own strict zip is tested with unpaired lists)."
@@ -410,6 +420,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "give the same rate (OneCycle is continuous: each phase starts at the rate the one "
         "before ends at), up to float32 rounding of that one value."
     ),
+    (
+        "tftrain/activations/_elu.py",
+        "return dy * tf.where(x > 0, tf.ones_like(x), tf.math.exp(tf.minimum(x, 0) / a))",
+        "0 -> 1",
+    ): (
+        "celu_backward with x > 1 for x > 0: on (0, 1] the other branch is "
+        "exp(min(x, 0) / a) = exp(0) = 1, the same slope, and its own derivative there "
+        "is 0 (min passes none to x > 0), the same second derivative. (The (#2) mutant, "
+        "min(x, 1), is killed by the second-derivative test.)"
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {
@@ -435,7 +455,7 @@ _SWAPS: dict[type, list[type]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Mutant:
     """One change to one file: the span it replaces and the new text."""
 
@@ -516,8 +536,25 @@ def _test_inputs(tree: ast.AST) -> set[int]:
     return inside
 
 
-def mutants(path: str) -> Iterator[Mutant]:
-    """Every mutant of one source file, in source order."""
+def mutants(path: str) -> list[Mutant]:
+    """Every mutant of one source file, each with its own key (see ``Mutant.key``).
+
+    Where the same change meets the same code twice (two ``0 -> 1`` on one line,
+    or two identical lines in the file), the second in reading order is described
+    ``0 -> 1 (#2)``, and so on, so that ``EQUIVALENT`` can tell them apart.
+    """
+    found = list(_mutants_of(path))
+    code = (ROOT / path).read_text().splitlines()
+    seen: dict[tuple[str, str], int] = {}
+    for i, mutant in sorted(enumerate(found), key=lambda item: item[1].start):
+        key = (code[mutant.line - 1].strip(), mutant.description)
+        n = seen[key] = seen.get(key, 0) + 1
+        if n > 1:
+            found[i] = dataclasses.replace(mutant, description=f"{mutant.description} (#{n})")
+    return found
+
+
+def _mutants_of(path: str) -> Iterator[Mutant]:
     source = (ROOT / path).read_text()
     tree = ast.parse(source)
     skip = _docstring_nodes(tree) | _annotations(tree) | _test_inputs(tree)
@@ -655,7 +692,7 @@ def _tests_by_line(module: str, workdir: Path, log: Path) -> dict[str, dict[int,
     return {f: {int(line): set(ids) for line, ids in by.items()} for f, by in raw.items()}
 
 
-@dataclass
+@dataclasses.dataclass
 class _Job:
     """One mutant's progress: first the tests that run its lines, then its whole folder."""
 
