@@ -15,7 +15,7 @@ Linux or macOS (it forks). Usage::
     python tools/mutation.py --where _cosine.py     # the mutants of matching path:line
     python tools/mutation.py --list                 # the mutants, without running
 
-How it stays fast enough to run whole (about an hour on 2 cores):
+How it stays fast enough to run whole (about an hour and a half on 2 cores):
 
 - Each module's tests run once under coverage first, which records the tests
   that run each line. A mutant runs those tests first; only if they all pass
