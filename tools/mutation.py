@@ -430,6 +430,17 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "is 0 (min passes none to x > 0), the same second derivative. (The (#2) mutant, "
         "min(x, 1), is killed by the second-derivative test.)"
     ),
+    (
+        "tftrain/ema/_tracker.py",
+        "with tf.init_scope(), strategy.scope() if distributed else contextlib.nullcontext():",
+        "conditional negated",
+    ): (
+        "Without a strategy the mutant enters the default strategy's scope, which changes "
+        "nothing; with one, has_strategy() is only true inside that strategy's scope or run, "
+        "so its variable creator is already in force and entering its scope again changes "
+        "nothing either (the MirroredStrategy tests, which check shadows are mirrored and "
+        "agree across replicas, pass with the mutant)."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {
