@@ -441,6 +441,24 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "nothing either (the MirroredStrategy tests, which check shadows are mirrored and "
         "agree across replicas, pass with the mutant)."
     ),
+    (
+        "tftrain/losses/_crossentropy.py",
+        "y_pred = tf.math.log(tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))",
+        "Sub -> Add",
+    ): (
+        "The sparse path uses the log-probabilities as logits of a softmax, which "
+        "renormalises: a top clip at 1 - eps or none (1 + eps) changes the renormalised "
+        "probabilities by a factor within 1e-7 of 1, under float32 resolution (a certain "
+        "right prediction gives 1.1920929e-07 both ways, as Keras). The categorical path's "
+        "clip, where it does show, is tested."
+    ),
+    (
+        "tftrain/losses/_crossentropy.py",
+        "y_pred = tf.math.log(tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))",
+        "1.0 -> 2.0",
+    ): (
+        "As for Sub -> Add on this line: a top clip above 1 is none, and the softmax renormalises."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {
