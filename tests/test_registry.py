@@ -392,3 +392,18 @@ def test_errors_say_a_or_an_by_the_familys_first_letter(family, article):
     registry = Registry(f"{family}_article_test", keras_serializable=False)
     with pytest.raises(TypeError, match=rf"Unknown fact 'colour' for {article} {family}"):
         registry.register("one", colour="red")
+
+
+def test_keywords_passed_on_reach_a_base_class_right_below_object():
+    class Base:
+        def __init__(self, *, colour="red"):
+            self.colour = colour
+
+    class Child(Base):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+
+    registry = Registry("mro_walk_test", keras_serializable=False)
+    registry.register("child")(Child)
+    assert registry.problems("child", {"colour": "blue"}) == []
+    assert [p.key for p in registry.problems("child", {"color": "blue"})] == ["color"]
