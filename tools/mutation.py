@@ -459,6 +459,28 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ): (
         "As for Sub -> Add on this line: a top clip above 1 is none, and the softmax renormalises."
     ),
+    (
+        "tftrain/schedules/_one_cycle.py",
+        "self._phases = [Phase(s, e, a, b) for s, (e, a, b) in zip(starts, ends, strict=True)]",
+        "True -> False",
+    ): ("`starts` is built from `ends` on the line above, one per phase: the same length always."),
+    (
+        "tftrain/schedules/_warmup.py",
+        "return tf.where(t < warmup, ramp, after)",
+        "Lt -> LtE",
+    ): (
+        "At t = warmup the ramp has reached the wrapped schedule's step-0 rate, which is what"
+        " `after` is there: LinearWarmup is continuous at the hand-over (up to float32 "
+        "rounding of that one value)."
+    ),
+    (
+        "tftrain/schedules/_warmup_stable_decay.py",
+        "rate = tf.where(t >= self._decay_start, peak * decay, peak)",
+        "GtE -> Gt",
+    ): (
+        "At the decay's first step the decay factor is 1, so peak * decay = peak: the "
+        "schedule is continuous where the decay starts."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {

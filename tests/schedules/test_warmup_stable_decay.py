@@ -117,3 +117,8 @@ def test_no_warmup_starts_at_the_peak_and_an_empty_plateau_decays_at_once():
 def test_bad_arguments_are_refused_at_construction(kwargs, error, match):
     with pytest.raises(error, match=match):
         WarmupStableDecay(**{"peak_learning_rate": 0.1, "total_steps": 100, **kwargs})
+
+
+def test_defaults_are_no_warmup_and_a_fifth_of_the_steps_to_decay():
+    config = WarmupStableDecay(1.0, 100).get_config()
+    assert (config["warmup_steps"], config["decay_fraction"]) == (0, 0.2)
