@@ -481,6 +481,14 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "At the decay's first step the decay factor is 1, so peak * decay = peak: the "
         "schedule is continuous where the decay starts."
     ),
+    (
+        "tftrain/schedules/_warmup_stable_decay.py",
+        "rate = tf.where(t < float(self.warmup_steps), peak * (t / self.warmup_steps), rate)",
+        "Lt -> LtE",
+    ): (
+        "At t = warmup_steps the ramp gives peak * 1 = peak, and so does the stable phase (or"
+        " the decay's first step, whose factor is 1): continuous at the end of the warm-up."
+    ),
 }
 
 _SWAPS: dict[type, list[type]] = {
