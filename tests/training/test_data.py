@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -10,6 +14,8 @@ import numpy as np
 import tensorflow as tf
 
 from tftrain.training import _data
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_a_released_iterator_is_deleted_on_the_reaper_thread():
@@ -26,6 +32,36 @@ def test_a_released_iterator_is_deleted_on_the_reaper_thread():
         time.sleep(0.01)
     assert gone() is None
     assert deleted_on == ["tftrain-iterator-reaper"]
+
+
+#: A program that hands the reaper an object slow to delete, then ends at once.
+_EXIT_RIGHT_AFTER_RELEASE = """
+import time
+from tftrain.training import _data
+
+class SlowToDelete:
+    def __del__(self):
+        time.sleep(0.5)  # as an iterator waiting for its autotuning thread
+        print("deleted", flush=True)
+
+_data.release(SlowToDelete())
+print("exiting", flush=True)
+"""
+
+
+def test_the_program_exits_only_after_the_reaper_deleted_what_it_was_handed():
+    # A daemon thread still inside a TensorFlow op when the interpreter exits goes on
+    # running while TensorFlow's globals are destroyed. So the exit waits for the reaper.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_RIGHT_AFTER_RELEASE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["exiting", "deleted"], done.stdout + done.stderr
 
 
 def test_replica_slices_split_every_global_batch_into_contiguous_near_equal_slices():

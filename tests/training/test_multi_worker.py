@@ -36,7 +36,15 @@ ATOL, RTOL = 1e-6, 1e-5
 
 
 def _start(out: pathlib.Path, *args: str, index: int | None, ports: list[int] | None):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    # Unbuffered output and faulthandler: a worker that dies leaves its last words and, on a
+    # fatal signal, the Python stack it died in, in its log.
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONFAULTHANDLER": "1",
+    }
     env.pop("TF_CONFIG", None)
     name = "reference"
     if index is not None:
@@ -60,11 +68,31 @@ def _workers(out: pathlib.Path, *args: str, count: int = 2) -> list[subprocess.P
     return [_start(out, *args, index=i, ports=ports) for i in range(count)]
 
 
+def _log_tails(out: pathlib.Path, lines: int = 40) -> str:
+    """The last ``lines`` lines of every worker's log under ``out``, TensorFlow's start-up
+    lines left out: what a failure report needs, whole (an assertion's repr would cut it)."""
+    tails = []
+    for log in sorted(out.rglob("*.log")):
+        kept = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if not line.startswith(_START_UP_LINES)
+        ]
+        heading = f"--- {log.relative_to(out)} (last {lines} lines)"
+        tails.append("\n".join([heading, *kept[-lines:]]))
+    return "\n".join(tails)
+
+
+#: The beginnings of the lines TensorFlow prints at start-up whatever TF_CPP_MIN_LOG_LEVEL says.
+_START_UP_LINES = ("WARNING: All log messages before absl", "I0000 ", "E0000 ")
+
+
 def _finish(processes, out: pathlib.Path) -> None:
     for process in processes:
         process.wait(timeout=PATIENCE)
-    logs = {p.name: p.read_text(errors="replace")[-3000:] for p in out.glob("*.log")}
-    assert [p.returncode for p in processes] == [0] * len(processes), logs
+    codes = [p.returncode for p in processes]
+    if codes != [0] * len(processes):
+        pytest.fail(f"exit codes {codes}, expected all 0\n{_log_tails(out)}", pytrace=False)
 
 
 def _stop(processes) -> None:

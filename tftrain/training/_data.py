@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import math
 import queue
 import sys
@@ -24,9 +25,16 @@ _reaper_lock = threading.Lock()
 _HANDOVER_TIMEOUT = 5.0
 
 
+#: How long the interpreter's exit waits for the reaper to finish (seconds).
+_EXIT_TIMEOUT = 10.0
+
+
 def _reap() -> None:
     while True:
         item = _released.get()
+        if isinstance(item, threading.Event):  # put by `_drain`: all before it are deleted
+            item.set()
+            continue
         # The caller drops its references just after `release` returns; until it
         # has, deleting ours would leave the last one, and the wait, to the caller.
         # getrefcount counts `item` and its own argument.
@@ -49,7 +57,20 @@ def release(iterator: Any) -> None:
         if _reaper is None:
             _reaper = threading.Thread(target=_reap, name="tftrain-iterator-reaper", daemon=True)
             _reaper.start()
+            atexit.register(_drain, _EXIT_TIMEOUT)
     _released.put(iterator)
+
+
+def _drain(timeout: float) -> None:
+    """Waits at most ``timeout`` seconds for the reaper to delete all it was handed so far.
+
+    Registered to run at exit: a daemon thread still inside a TensorFlow op when
+    the interpreter exits would go on running while TensorFlow's globals are
+    destroyed, and could crash a process whose run had finished.
+    """
+    reached = threading.Event()
+    _released.put(reached)
+    reached.wait(timeout)
 
 
 def _as_array(value: Any) -> np.ndarray:
