@@ -50,7 +50,8 @@ def release(iterator: Any) -> None:
     Deleting a used ``tf.data`` iterator waits for its autotuning thread to
     notice (not at all with autotuning off), time the next epoch would
     otherwise wait for on this thread (``benchmarks/training_loop.py`` runs
-    many short epochs).
+    many short epochs). The program's exit waits for these deletions (at most
+    ``_EXIT_TIMEOUT`` seconds).
     """
     global _reaper
     with _reaper_lock:
