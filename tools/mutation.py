@@ -138,15 +138,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the double-where is kept for readers, not results."
     ),
     (
-        "tftrain/activations/_elu.py",
-        "return dy * tf.where(x > 0, tf.ones_like(x), tf.math.exp(tf.minimum(x, 0) / a))",
-        "Gt -> GtE",
-    ): (
-        "celu_backward at x = 0: both branches give the slope 1. Only the second derivative "
-        "at exactly 0 moves (1 / alpha from the left, 0 from the right); CELU has none there, "
-        "and either one-sided value is as right."
-    ),
-    (
         "tftrain/activations/_gelu.py",
         "_gelu_exact = with_input_gradient(gelu_forward, gelu_backward, recompute=False)",
         "False -> True",
