@@ -371,7 +371,7 @@ def test_a_subclass_that_passes_keywords_on_takes_its_parents_keywords_too(shape
 
     shapes.register("outlined")(Outlined)
     assert shapes.problems("outlined", {"side": 1.0, "outline": 2, "color": "blue"}) == []
-    ((problem),) = shapes.problems("outlined", {"side": 1.0, "colour": "blue"})
+    (problem,) = shapes.problems("outlined", {"side": 1.0, "colour": "blue"})
     assert (problem.key, problem.closest) == ("colour", "color")
     built = shapes.get({"name": "outlined", "side": 1.0, "color": "blue", "outline": 3})
     assert (built.color, built.outline) == ("blue", 3)
@@ -383,7 +383,7 @@ def test_a_subclass_that_takes_no_more_keywords_hides_its_parents(shapes):
             super().__init__(side, color="red")
 
     shapes.register("red_square")(RedSquare)
-    ((problem),) = shapes.problems("red_square", {"side": 1.0, "color": "blue"})
+    (problem,) = shapes.problems("red_square", {"side": 1.0, "color": "blue"})
     assert (problem.key, problem.reason) == ("color", "unknown")
 
 
